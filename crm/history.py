@@ -1,0 +1,88 @@
+"""Change history (NFR-2) read from django-simple-history, ready to show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+CHANGE_TYPES = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
+HIDDEN_FIELDS = {"updated_at", "created_at"}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: datetime
+    by: str
+    action: str
+    reason: str
+    changes: tuple[FieldChange, ...]
+
+
+def _display(record, field: models.Field, related: dict) -> str:
+    value = getattr(record, field.attname)
+    if value is None or value == "":
+        return "—"
+    if field.is_relation:
+        return related.get((field.name, value), str(value))
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
+
+
+def history_rows(obj: models.Model, *, limit: int = 20) -> list[HistoryRow]:
+    """The latest ``limit`` changes of ``obj``, newest first, with field diffs.
+
+    One query for the history (plus one per related model to name foreign
+    keys); diffs compare consecutive records fetched together, never one
+    query per record.
+    """
+    manager = getattr(obj, "history", None)
+    if manager is None:
+        return []
+    records = list(manager.select_related("history_user").order_by("-history_id")[: limit + 1])
+    model = type(obj)
+    fields = [
+        f for f in model._meta.concrete_fields if f.name not in HIDDEN_FIELDS and not f.primary_key
+    ]
+
+    # Name the foreign keys of all records with one query per related model.
+    related: dict = {}
+    for field in fields:
+        if not field.is_relation:
+            continue
+        ids = {getattr(r, field.attname) for r in records} - {None}
+        if ids:
+            for target in field.related_model._default_manager.filter(pk__in=ids):
+                related[(field.name, target.pk)] = str(target)
+
+    rows = []
+    for newer, older in zip(records[:limit], [*records[1:], None], strict=False):
+        changes = []
+        for field in fields:
+            new = _display(newer, field, related)
+            old = _display(older, field, related) if older is not None else "—"
+            if older is None and new == "—":
+                continue
+            if new != old:
+                changes.append(FieldChange(field=str(field.verbose_name), old=old, new=new))
+        user = newer.history_user
+        rows.append(
+            HistoryRow(
+                at=newer.history_date,
+                by=(user.get_full_name() or user.get_username()) if user else "",
+                action=str(CHANGE_TYPES.get(newer.history_type, newer.history_type)),
+                reason=newer.history_change_reason or "",
+                changes=tuple(changes),
+            )
+        )
+    return rows

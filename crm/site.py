@@ -1,0 +1,46 @@
+"""The viewflow site: one Application per area of the CRM.
+
+Apps contribute their area by naming its Application class in
+``AppConfig.crm_application`` (a dotted path), so this module never imports
+an app to its right.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.urls import path
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+from viewflow.urls import Site
+
+from crm.views import TodayView
+from crm.viewsets import CrmApplication
+
+
+class TodayApp(CrmApplication):
+    title = _("Today")
+    icon = "today"
+    app_name = "today"
+    menu_template_name = None
+
+    @property
+    def index_path(self):
+        return path("", TodayView.as_view(), name="index")
+
+
+class CrmSite(Site):
+    title = _("CRM")
+    primary_color = "#1f5fa8"
+    secondary_color = "#e8a33d"
+
+
+def build_site() -> CrmSite:
+    areas = [TodayApp()]
+    for config in apps.get_app_configs():
+        dotted = getattr(config, "crm_application", None)
+        if dotted:
+            areas.append(import_string(dotted)())
+    return CrmSite(viewsets=areas)
+
+
+site = build_site()

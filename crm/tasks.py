@@ -1,0 +1,12 @@
+"""Kernel tasks. Tasks stay thin: they take ids and call services."""
+
+import os
+import socket
+
+from celery import shared_task
+
+
+@shared_task(name="crm.ping")
+def ping() -> dict:
+    """Answer where the task ran; used by health checks and the worker test."""
+    return {"pong": True, "pid": os.getpid(), "host": socket.gethostname()}

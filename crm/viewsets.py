@@ -1,0 +1,75 @@
+"""Viewflow viewsets that read through the data scope.
+
+viewflow's model views fetch objects from ``model._default_manager`` unless
+told otherwise; these subclasses route every list, detail, change and delete
+through ``visible_to(request.user)`` so a record outside the scope is a 404.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from viewflow.urls import Application, DeleteViewMixin, DetailViewMixin, ModelViewset
+from viewflow.views import (
+    CreateModelView,
+    DeleteModelView,
+    DetailModelView,
+    ListModelView,
+    UpdateModelView,
+)
+
+from crm.history import history_rows
+
+
+class ScopedQuerysetMixin:
+    def get_queryset(self):
+        return self.viewset.get_queryset(self.request)
+
+
+class ScopedListView(ScopedQuerysetMixin, ListModelView):
+    pass
+
+
+class ScopedDetailView(ScopedQuerysetMixin, DetailModelView):
+    """Detail page with the record's change history (NFR-2)."""
+
+    history_limit = 20
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["history"] = history_rows(self.object, limit=self.history_limit)
+        return context
+
+
+class ScopedUpdateView(ScopedQuerysetMixin, UpdateModelView):
+    pass
+
+
+class ScopedDeleteView(ScopedQuerysetMixin, DeleteModelView):
+    pass
+
+
+class ScopedModelViewset(DetailViewMixin, DeleteViewMixin, ModelViewset):
+    """A ModelViewset whose every view sees only the user's scope."""
+
+    list_view_class = ScopedListView
+    detail_view_class = ScopedDetailView
+    update_view_class = ScopedUpdateView
+    delete_view_class = ScopedDeleteView
+    create_view_class = CreateModelView
+    list_select_related: tuple[str, ...] = ("owner", "department", "branch")
+    bulk_delete_path = None  # records are archived or deleted one at a time
+
+    def get_queryset(self, request) -> models.QuerySet:
+        return self.model.objects.visible_to(request.user).select_related(
+            *self.list_select_related
+        )
+
+
+class CrmApplication(Application):
+    """An area of the CRM in the viewflow menu, on the CRM's page layout."""
+
+    base_template_name = "crm/base_page.html"
+
+    def has_view_permission(self, user, obj=None):
+        return user.is_authenticated
+
