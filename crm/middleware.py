@@ -5,8 +5,9 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-UPLOAD_TOO_LARGE = "The upload is larger than the allowed %(limit)s MB."
+UPLOAD_TOO_LARGE = gettext_noop("The upload is larger than the allowed %(limit)s MB.")
 SESSION_LANGUAGE_KEY = "crm_language"
 
 

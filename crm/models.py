@@ -11,6 +11,7 @@ from django.db import models, transaction
 from django.db.models.functions import Length, Substr
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from crm.scope import ScopedQuerySet
@@ -153,10 +154,10 @@ class Employee(models.Model):
 class DataScope(models.TextChoices):
     """How far a role sees, from narrowest to widest."""
 
-    OWN = "own", _("Own records")
-    DEPARTMENT = "department", _("Department and sub-departments")
-    BRANCH = "branch", _("Branch")
-    ALL = "all", _("All")
+    OWN = "own", pgettext_lazy("data scope", "Own records")
+    DEPARTMENT = "department", pgettext_lazy("data scope", "Department and sub-departments")
+    BRANCH = "branch", pgettext_lazy("data scope", "Branch")
+    ALL = "all", pgettext_lazy("data scope", "All")
 
     @property
     def rank(self) -> int:

@@ -1,18 +1,20 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from viewflow.contrib.auth import AuthViewset
 
 from crm import views
 from crm.site import site
 
-admin.site.site_header = "CRM"
+admin.site.site_header = admin.site.site_title = _("CRM administration")
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("language/", views.set_language, name="set_language"),
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),
     path("accounts/", AuthViewset(with_profile_view=True).urls),
     path("admin/", admin.site.urls),
     path("", site.urls),

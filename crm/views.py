@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.utils import timezone, translation
@@ -17,7 +17,7 @@ from crm.panels import today_panels
 from crm.services import employee_set_language
 
 
-class TodayView(LoginRequiredMixin, TemplateView):
+class TodayView(TemplateView):
     """The start page ("Today"): every app contributes its cards."""
 
     template_name = "crm/today.html"
@@ -30,6 +30,7 @@ class TodayView(LoginRequiredMixin, TemplateView):
         )
 
 
+@login_not_required
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponseRedirect:
     """Switch the UI language; remembered for the user (and in a cookie)."""
@@ -78,6 +79,7 @@ def _broker_status() -> str:
     return "ok"
 
 
+@login_not_required
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:

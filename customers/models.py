@@ -1,6 +1,7 @@
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from crm.models import ScopedModel
@@ -9,7 +10,7 @@ from crm.models import ScopedModel
 class Industry(models.TextChoices):
     MANUFACTURING = "manufacturing", _("Manufacturing")
     IT = "it", _("Information technology")
-    FINANCE = "finance", _("Finance")
+    FINANCE = "finance", pgettext_lazy("industry", "Finance")
     ENERGY = "energy", _("Energy")
     HEALTHCARE = "healthcare", _("Healthcare")
     EDUCATION = "education", _("Education")

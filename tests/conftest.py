@@ -1,0 +1,106 @@
+"""Shared fixtures: a small organisation with one user per scope.
+
+    HQ ─ office                         executive (all)
+    East ─ sales ─ team 1 ─ sub-team    branch_mgr (branch) at "sales"
+                 │         └ manager (department) and rep, rep_b at team 1; sub_rep below
+                 └ team 2               rep_team2
+    South ─ sales                       rep2
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.utils import translation
+
+from crm.models import Department
+from tests.factories import BranchFactory, DepartmentFactory, make_customer, make_employee
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2's deliberate slowness only slows the suite down."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Assertions read English; the Chinese UI has its own tests."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client():
+    """A browser that asks for English (the default language is Chinese)."""
+    return Client(headers={"accept-language": "en"})
+
+
+@dataclass
+class Org:
+    hq: object
+    east: object
+    south: object
+    office: Department
+    east_sales: Department
+    team1: Department
+    sub_team: Department
+    team2: Department
+    south_sales: Department
+    executive: object
+    branch_mgr: object
+    manager: object
+    rep: object
+    rep_b: object
+    sub_rep: object
+    rep_team2: object
+    rep2: object
+    secretary: object
+
+
+@pytest.fixture
+def org(db) -> Org:
+    hq = BranchFactory(code="hq", name="总部", name_en="Headquarters", is_headquarters=True)
+    east = BranchFactory(code="east", name="华东分公司", name_en="East China Branch")
+    south = BranchFactory(code="south", name="华南分公司", name_en="South China Branch")
+    office = DepartmentFactory(branch=hq, name="总经办")
+    east_sales = DepartmentFactory(branch=east, name="华东销售部")
+    team1 = DepartmentFactory(branch=east, parent=east_sales, name="华东销售一部")
+    sub_team = DepartmentFactory(branch=east, parent=team1, name="华东销售一部一组")
+    team2 = DepartmentFactory(branch=east, parent=east_sales, name="华东销售二部")
+    south_sales = DepartmentFactory(branch=south, name="华南销售部")
+
+    def user(department, *roles, username):
+        return make_employee(department, *roles, username=username).user
+
+    return Org(
+        hq=hq,
+        east=east,
+        south=south,
+        office=office,
+        east_sales=east_sales,
+        team1=team1,
+        sub_team=sub_team,
+        team2=team2,
+        south_sales=south_sales,
+        executive=user(office, "hq_executive", username="executive"),
+        branch_mgr=user(east_sales, "branch_manager", username="branch_mgr"),
+        manager=user(team1, "sales_manager", username="manager"),
+        rep=user(team1, "sales_rep", username="rep"),
+        rep_b=user(team1, "sales_rep", username="rep_b"),
+        sub_rep=user(sub_team, "sales_rep", username="sub_rep"),
+        rep_team2=user(team2, "sales_rep", username="rep_team2"),
+        rep2=user(south_sales, "sales_rep", username="rep2"),
+        secretary=user(east_sales, "business_secretary", username="secretary"),
+    )
+
+
+@pytest.fixture
+def customers(org) -> dict[str, object]:
+    """One customer owned by each sales user."""
+    return {
+        name: make_customer(getattr(org, name), name=f"{name}的客户有限公司")
+        for name in ("rep", "rep_b", "sub_rep", "rep_team2", "rep2", "manager", "branch_mgr")
+    }

@@ -1,0 +1,51 @@
+"""Factories for tests. Writes go through the services, as in the app."""
+
+from __future__ import annotations
+
+import itertools
+
+import factory
+from django.contrib.auth import get_user_model
+
+from crm.models import Branch, Department, Employee
+from crm.services import employee_create
+from customers.models import Customer
+from customers.services import customer_create
+
+User = get_user_model()
+_sequence = itertools.count(1)
+
+
+class BranchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Branch
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"branch{n}")
+    name = factory.Sequence(lambda n: f"分公司{n}")
+    name_en = factory.Sequence(lambda n: f"Branch {n}")
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+
+    branch = factory.SubFactory(BranchFactory)
+    name = factory.Sequence(lambda n: f"部门{n}")
+    name_en = factory.Sequence(lambda n: f"Department {n}")
+
+
+def make_employee(department: Department, *roles: str, username: str | None = None, **extra) -> Employee:
+    """An active employee with a login and the given role codes."""
+    return employee_create(
+        username=username or f"user{next(_sequence)}",
+        password="correct-horse-battery-staple",
+        department=department,
+        roles=list(roles),
+        **extra,
+    )
+
+
+def make_customer(owner, **fields) -> Customer:
+    fields.setdefault("name", f"测试客户{next(_sequence)}有限公司")
+    return customer_create(by=owner, **fields)

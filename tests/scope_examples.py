@@ -1,0 +1,19 @@
+"""One way to build an example record of every scoped model.
+
+The route-wide scope test (tests/test_routes_scope.py) creates one record of
+each scoped model outside the test user's scope and calls every object URL
+with its key. When an issue adds a scoped model it adds a builder here;
+``test_every_scoped_model_has_an_example`` fails until it does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from customers.models import Customer
+from tests.factories import make_customer
+
+#: model -> builder(owner) returning a saved record owned by ``owner``.
+EXAMPLES: dict[type, Callable] = {
+    Customer: lambda owner: make_customer(owner),
+}
