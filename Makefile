@@ -42,6 +42,7 @@ demo: install
 	$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 test: install-dev
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev

@@ -63,23 +63,60 @@ class DemoUser:
 
 
 DEMO_USERS = [
-    DemoUser("admin", "系统管理员", "hq_office", "系统管理员", ("admin",), superuser=True,
-             note="superuser, Django admin"),
+    DemoUser(
+        "admin",
+        "系统管理员",
+        "hq_office",
+        "系统管理员",
+        ("admin",),
+        superuser=True,
+        note="superuser, Django admin",
+    ),
     DemoUser("executive", "王建国", "hq_office", "总裁", ("hq_executive",), note="HQ, sees all"),
-    DemoUser("branch_mgr", "李明", "east_sales", "华东分公司总经理", ("branch_manager",),
-             manager="executive", note="East China branch"),
-    DemoUser("manager", "陈静", "east_sales_1", "销售经理", ("sales_manager",),
-             manager="branch_mgr", note="East Sales Team 1"),
-    DemoUser("rep", "张伟", "east_sales_1", "销售代表", ("sales_rep",), manager="manager",
-             note="East Sales Team 1"),
-    DemoUser("rep_b", "刘洋", "east_sales_1", "销售代表", ("sales_rep",), manager="manager",
-             note="East Sales Team 1"),
+    DemoUser(
+        "branch_mgr",
+        "李明",
+        "east_sales",
+        "华东分公司总经理",
+        ("branch_manager",),
+        manager="executive",
+        note="East China branch",
+    ),
+    DemoUser(
+        "manager",
+        "陈静",
+        "east_sales_1",
+        "销售经理",
+        ("sales_manager",),
+        manager="branch_mgr",
+        note="East Sales Team 1",
+    ),
+    DemoUser(
+        "rep",
+        "张伟",
+        "east_sales_1",
+        "销售代表",
+        ("sales_rep",),
+        manager="manager",
+        note="East Sales Team 1",
+    ),
+    DemoUser(
+        "rep_b",
+        "刘洋",
+        "east_sales_1",
+        "销售代表",
+        ("sales_rep",),
+        manager="manager",
+        note="East Sales Team 1",
+    ),
     DemoUser("rep2", "黄磊", "south_sales", "销售代表", ("sales_rep",), note="South China"),
-    DemoUser("secretary", "周婷", "east_business", "商务秘书", ("business_secretary",),
-             note="East China"),
+    DemoUser(
+        "secretary", "周婷", "east_business", "商务秘书", ("business_secretary",), note="East China"
+    ),
     DemoUser("finance", "吴芳", "east_finance", "财务专员", ("finance",), note="East China"),
-    DemoUser("service", "赵强", "east_service", "服务工程师", ("service_agent",),
-             note="East China"),
+    DemoUser(
+        "service", "赵强", "east_service", "服务工程师", ("service_agent",), note="East China"
+    ),
 ]
 
 

@@ -6,9 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-CHANGE_TYPES = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
+CHANGE_TYPES = {
+    "+": pgettext_lazy("history", "Created"),
+    "~": pgettext_lazy("history", "Changed"),
+    "-": pgettext_lazy("history", "Deleted"),
+}
 HIDDEN_FIELDS = {"updated_at", "created_at"}
 
 

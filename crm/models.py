@@ -9,9 +9,8 @@ from django.contrib.postgres.indexes import OpClass
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.functions import Length, Substr
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from crm.scope import ScopedQuerySet
@@ -27,14 +26,14 @@ class BilingualNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.display_name
+
     @property
     def display_name(self) -> str:
         if self.name_en and (get_language() or "").startswith("en"):
             return self.name_en
         return self.name
-
-    def __str__(self) -> str:
-        return self.display_name
 
 
 class Branch(BilingualNameMixin):
@@ -78,14 +77,6 @@ class Department(BilingualNameMixin):
             )
         ]
 
-    def clean(self) -> None:
-        if self.parent_id is None:
-            return
-        if self.parent.branch_id != self.branch_id:
-            raise ValidationError({"parent": _("The parent department belongs to another branch.")})
-        if self.pk and f"/{self.pk}/" in self.parent.path:
-            raise ValidationError({"parent": _("A department cannot be moved below itself.")})
-
     @transaction.atomic
     def save(self, *args, **kwargs) -> None:
         old_path = self.path
@@ -103,6 +94,14 @@ class Department(BilingualNameMixin):
                 )
             )
         self.path = new_path
+
+    def clean(self) -> None:
+        if self.parent_id is None:
+            return
+        if self.parent.branch_id != self.branch_id:
+            raise ValidationError({"parent": _("The parent department belongs to another branch.")})
+        if self.pk and f"/{self.pk}/" in self.parent.path:
+            raise ValidationError({"parent": _("A department cannot be moved below itself.")})
 
     def subtree(self) -> models.QuerySet[Department]:
         return Department.objects.filter(path__startswith=self.path)
@@ -241,12 +240,12 @@ class ScopedModel(TimeStampedModel):
     class Meta:
         abstract = True
 
+    def get_absolute_url(self) -> str:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
     def assign_owner(self, owner) -> None:
         """Set the owner and the department and branch that follow from it."""
         self.owner = owner
         department = owner.employee.department
         self.department = department
         self.branch_id = department.branch_id
-
-    def get_absolute_url(self) -> str:  # pragma: no cover - every subclass defines it
-        raise NotImplementedError

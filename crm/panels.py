@@ -42,7 +42,11 @@ class PanelRegistry:
     def render_list(self, request: HttpRequest, *args) -> list[dict]:
         """Context of every panel, in order, ready for ``{% include %}``."""
         return [
-            {"key": panel.key, "template_name": panel.template_name, **panel.context(request, *args)}
+            {
+                "key": panel.key,
+                "template_name": panel.template_name,
+                **panel.context(request, *args),
+            }
             for panel in self
         ]
 

@@ -62,12 +62,16 @@ def object_share(*, obj: models.Model, user=None, group=None):
     """Let one user or group see ``obj`` whatever their data scope (ORG-3)."""
     target = user or group
     assign_perm(_permission_codename(obj), target, obj)
+    if user is not None:
+        forget_scope(user)
     return obj
 
 
 def object_unshare(*, obj: models.Model, user=None, group=None):
     target = user or group
     remove_perm(_permission_codename(obj), target, obj)
+    if user is not None:
+        forget_scope(user)
     return obj
 
 

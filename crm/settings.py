@@ -142,6 +142,13 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Heavy reports and notifications get their own queues so a burst of one
+# never delays the other; workers subscribe with -Q default,reports,notifications.
+CELERY_TASK_ROUTES = {
+    "analytics.*": {"queue": "reports"},
+    "*.notify_*": {"queue": "notifications"},
+}
+CELERY_BEAT_SCHEDULE: dict = {}  # apps add their periodic tasks here
 
 # --- Authentication and security -------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -211,16 +218,21 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- Internationalisation ----------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The CRM's own catalogue (makemessages), then a hand-kept one for the UI
+# strings of third-party apps whose zh_Hans catalogue is empty (viewflow).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
-CRM_CURRENCY = env.str("CRM_CURRENCY", default="CNY")
 
 # --- Static and media -----------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "crm.staticfiles.AppDirectoriesWithoutNodeModulesFinder",
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
 STORAGES = {

@@ -60,9 +60,7 @@ class ScopedModelViewset(DetailViewMixin, DeleteViewMixin, ModelViewset):
     bulk_delete_path = None  # records are archived or deleted one at a time
 
     def get_queryset(self, request) -> models.QuerySet:
-        return self.model.objects.visible_to(request.user).select_related(
-            *self.list_select_related
-        )
+        return self.model.objects.visible_to(request.user).select_related(*self.list_select_related)
 
 
 class CrmApplication(Application):
@@ -74,4 +72,3 @@ class CrmApplication(Application):
         # Login is enforced for every page by LoginRequiredMiddleware; what a
         # user may open inside an area is decided by its viewsets.
         return True
-

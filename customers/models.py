@@ -32,7 +32,11 @@ class Customer(ScopedModel):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["name", "id"], name="customer_name_id")]
+        indexes = [
+            models.Index(fields=["name", "id"], name="customer_name_id"),
+            # A rep's list (own scope) reads its first page straight off this.
+            models.Index(fields=["owner", "name", "id"], name="customer_owner_name_id"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -23,7 +23,8 @@ def today_customers_panel(request) -> dict:
     return {
         "visible_count": visible.count(),
         "recent": list(
-            visible.filter(owner=request.user).only("id", "name", "region", "updated_at")
+            visible.filter(owner=request.user)
+            .only("id", "name", "region", "updated_at")
             .order_by("-updated_at")[:5]
         ),
     }

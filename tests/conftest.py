@@ -1,10 +1,10 @@
 """Shared fixtures: a small organisation with one user per scope.
 
-    HQ ─ office                         executive (all)
-    East ─ sales ─ team 1 ─ sub-team    branch_mgr (branch) at "sales"
-                 │         └ manager (department) and rep, rep_b at team 1; sub_rep below
-                 └ team 2               rep_team2
-    South ─ sales                       rep2
+HQ ─ office                         executive (all)
+East ─ sales ─ team 1 ─ sub-team    branch_mgr (branch) at "sales"
+             │         └ manager (department) and rep, rep_b at team 1; sub_rep below
+             └ team 2               rep_team2
+South ─ sales                       rep2
 """
 
 from __future__ import annotations
@@ -17,6 +17,15 @@ from django.utils import translation
 
 from crm.models import Department
 from tests.factories import BranchFactory, DepartmentFactory, make_customer, make_employee
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Close connections after each request: the live server's threads must
+    not keep the test database open when it is dropped."""
+    from django.conf import settings
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 
 @pytest.fixture(autouse=True)

@@ -35,7 +35,9 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
     name_en = factory.Sequence(lambda n: f"Department {n}")
 
 
-def make_employee(department: Department, *roles: str, username: str | None = None, **extra) -> Employee:
+def make_employee(
+    department: Department, *roles: str, username: str | None = None, **extra
+) -> Employee:
     """An active employee with a login and the given role codes."""
     return employee_create(
         username=username or f"user{next(_sequence)}",

@@ -84,8 +84,11 @@ ROUTES = object_routes()
 
 def test_the_walk_finds_the_object_routes():
     found = {r.name for r in ROUTES}
-    assert {"customers:customer:detail", "customers:customer:change",
-            "customers:customer:delete"} <= found
+    assert {
+        "customers:customer:detail",
+        "customers:customer:change",
+        "customers:customer:delete",
+    } <= found
 
 
 def test_every_scoped_model_has_an_example():

@@ -1,17 +1,26 @@
-"""The zh_Hans catalogue is complete, compiled and in step with the sources.
+"""The zh_Hans catalogues are complete, compiled and in step with the sources.
 
-No database: the catalogue is read with a small .po parser (polib is not a
+Two catalogues, both in LOCALE_PATHS (the first wins on conflicts):
+
+* ``locale/``: the project's own, extracted from our sources by makemessages;
+* ``locale_vendor/``: kept by hand, the third-party UI strings (django-viewflow
+  ships an empty zh_Hans catalogue). It must cover every msgid of viewflow's.
+
+No database: the catalogues are read with a small .po parser (polib is not a
 dependency), the .mo with :mod:`gettext`, and the sources are re-extracted
 with Django's ``makemessages`` in a temporary copy of the project.
 
-To fix a failure: ``make messages`` (makemessages + compilemessages), then
-translate what is empty or fuzzy in ``locale/zh_Hans/LC_MESSAGES/django.po``
-and compile again.
+To fix a failure in ``locale/``: ``make messages`` (makemessages +
+compilemessages), then translate what is empty or fuzzy in
+``locale/zh_Hans/LC_MESSAGES/django.po`` and compile again. In
+``locale_vendor/``: edit its django.po by hand, then ``msgfmt --check -o
+locale_vendor/zh_Hans/LC_MESSAGES/django.mo locale_vendor/zh_Hans/LC_MESSAGES/django.po``.
 """
 
 from __future__ import annotations
 
 import gettext
+import importlib.util
 import os
 import re
 import shutil
@@ -26,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LOCALE = "zh_Hans"
 PO_PATH = ROOT / "locale" / LOCALE / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
+VENDOR_PO_PATH = ROOT / "locale_vendor" / LOCALE / "LC_MESSAGES" / "django.po"
 NPLURALS = 1  # Chinese has one plural form: "nplurals=1; plural=0;"
 # What makemessages scans; any other top-level app package (one with an
 # apps.py) is added too, so a new app cannot escape the check.
@@ -178,22 +188,35 @@ def untranslated_or_fuzzy(entries: list[Entry], nplurals: int = NPLURALS) -> lis
     return problems
 
 
-_PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGc%]")
+_PLACEHOLDERS = {
+    "python-format": re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGc%]"),
+    "python-brace-format": re.compile(r"\{\{|\}\}|\{[^{}]*\}"),  # "{obj}", "{}", "{a.b}"
+}
+_LITERALS = {"%%", "{{", "}}"}  # escaped "%", "{" and "}"
+
+
+def _placeholders(text: str, flags: set[str]) -> list[str]:
+    """The placeholders of ``text`` for the format flags of its entry, sorted."""
+    kinds = [pattern for flag, pattern in _PLACEHOLDERS.items() if flag in flags]
+    return sorted(p for kind in kinds for p in kind.findall(text) if p not in _LITERALS)
 
 
 def placeholder_mismatches(entries: list[Entry]) -> list[str]:
-    """python-format entries whose translation drops, adds or renames a placeholder.
+    """Format-string entries whose translation drops, adds or renames a placeholder.
 
     Template variables (``{{ name }}`` in blocktranslate) are ``%(name)s`` here.
+    The one Chinese plural form serves every count, so it must carry the
+    placeholders of the plural msgid.
     """
     problems = []
     for entry in messages(entries):
-        if "python-format" not in entry.flags:
-            continue  # a literal "%" in plain text is no placeholder
-        wanted = sorted(p for p in _PLACEHOLDER.findall(entry.msgid) if p != "%%")
+        if not entry.flags & _PLACEHOLDERS.keys():
+            continue  # a literal "%" or "{" in plain text is no placeholder
+        source = entry.msgid_plural if entry.msgid_plural is not None else entry.msgid
+        wanted = _placeholders(source, entry.flags)
         translations = list(entry.msgstr_plural.values()) or [entry.msgstr]
         for text in filter(None, translations):
-            found = sorted(p for p in _PLACEHOLDER.findall(text) if p != "%%")
+            found = _placeholders(text, entry.flags)
             if found != wanted:
                 problems.append(f"{entry}: placeholders {found} instead of {wanted}")
     return problems
@@ -232,45 +255,111 @@ def describe(key: tuple[str | None, str, str | None]) -> str:
     return f"[{context}] {text}" if context is not None else text
 
 
-# --- The checks on the real catalogue ----------------------------------------
+def viewflow_po_path() -> Path:
+    """django-viewflow's bundled zh_Hans catalogue (found without importing viewflow)."""
+    spec = importlib.util.find_spec("viewflow")
+    assert spec is not None and spec.submodule_search_locations, "viewflow is not installed"
+    package = Path(next(iter(spec.submodule_search_locations)))
+    return package / "locale" / LOCALE / "LC_MESSAGES" / "django.po"
+
+
+# --- The checks on the real catalogues ---------------------------------------
+
+
+@dataclass
+class Catalogue:
+    po_path: Path
+    entries: list[Entry]
+    how_to_compile: str
+
+    @property
+    def name(self) -> Path:
+        return self.po_path.relative_to(ROOT)
+
+    @property
+    def mo_path(self) -> Path:
+        return self.po_path.with_suffix(".mo")
+
+
+CATALOGUES = {
+    "locale": (PO_PATH, "`make messages`, or `manage.py compilemessages --locale zh_Hans`"),
+    "locale_vendor": (
+        VENDOR_PO_PATH,
+        f"`msgfmt --check -o {VENDOR_PO_PATH.with_suffix('.mo').relative_to(ROOT)} "
+        f"{VENDOR_PO_PATH.relative_to(ROOT)}`",
+    ),
+}
+
+
+def read_catalogue(name: str) -> Catalogue:
+    po_path, how_to_compile = CATALOGUES[name]
+    assert po_path.is_file(), f"{po_path} is missing"
+    return Catalogue(po_path, parse_po(po_path.read_text(encoding="utf-8")), how_to_compile)
+
+
+@pytest.fixture(scope="module", params=sorted(CATALOGUES))
+def catalogue(request) -> Catalogue:
+    """Each catalogue in turn: the checks below run for both."""
+    return read_catalogue(request.param)
 
 
 @pytest.fixture(scope="module")
 def po_entries() -> list[Entry]:
-    assert PO_PATH.is_file(), f"{PO_PATH} is missing; run `make messages`"
-    return parse_po(PO_PATH.read_text(encoding="utf-8"))
+    """The project's own catalogue, the one makemessages fills."""
+    return read_catalogue("locale").entries
 
 
-def test_header_declares_chinese_utf8_and_one_plural_form(po_entries):
-    fields = header(po_entries)
+def test_header_declares_chinese_utf8_and_one_plural_form(catalogue):
+    fields = header(catalogue.entries)
     assert fields.get("Language") == LOCALE
     assert fields.get("Content-Type") == "text/plain; charset=UTF-8"
     assert fields.get("Plural-Forms") == "nplurals=1; plural=0;"
-    assert "fuzzy" not in next(e for e in po_entries if e.msgid == "").flags
+    assert "fuzzy" not in next(e for e in catalogue.entries if e.msgid == "").flags
 
 
-def test_every_message_is_translated_and_none_is_fuzzy(po_entries):
-    assert messages(po_entries), f"{PO_PATH} has no messages"
-    problems = untranslated_or_fuzzy(po_entries)
+def test_every_message_is_translated_and_none_is_fuzzy(catalogue):
+    assert messages(catalogue.entries), f"{catalogue.name} has no messages"
+    problems = untranslated_or_fuzzy(catalogue.entries)
     assert problems == [], (
-        f"{len(problems)} entries of {PO_PATH.relative_to(ROOT)} need a translation "
+        f"{len(problems)} entries of {catalogue.name} need a translation "
         "(remove the fuzzy flag once checked):\n  " + "\n  ".join(problems)
     )
 
 
-def test_translations_keep_the_placeholders(po_entries):
-    problems = placeholder_mismatches(po_entries)
-    assert problems == [], "translations change placeholders:\n  " + "\n  ".join(problems)
-
-
-def test_compiled_catalogue_matches_the_po(po_entries):
-    assert MO_PATH.is_file(), f"{MO_PATH} is missing; run `manage.py compilemessages`"
-    with MO_PATH.open("rb") as fp:
-        catalog = gettext.GNUTranslations(fp)
-    problems = mo_mismatches(po_entries, catalog)
+def test_translations_keep_the_placeholders(catalogue):
+    problems = placeholder_mismatches(catalogue.entries)
     assert problems == [], (
-        f"{MO_PATH.relative_to(ROOT)} is out of date; run "
-        "`manage.py compilemessages --locale zh_Hans`:\n  " + "\n  ".join(problems)
+        f"translations in {catalogue.name} change placeholders:\n  " + "\n  ".join(problems)
+    )
+
+
+def test_compiled_catalogue_matches_the_po(catalogue):
+    mo_path = catalogue.mo_path
+    assert mo_path.is_file(), f"{mo_path} is missing; run {catalogue.how_to_compile}"
+    with mo_path.open("rb") as fp:
+        catalog = gettext.GNUTranslations(fp)
+    problems = mo_mismatches(catalogue.entries, catalog)
+    assert problems == [], (
+        f"{mo_path.relative_to(ROOT)} is out of date; run {catalogue.how_to_compile}:\n  "
+        + "\n  ".join(problems)
+    )
+
+
+def test_vendor_catalogue_covers_viewflows_catalogue():
+    """A viewflow upgrade that adds strings fails here until they are translated."""
+    viewflow_po = viewflow_po_path()
+    assert viewflow_po.is_file(), (
+        f"viewflow no longer ships {viewflow_po}; compare {VENDOR_PO_PATH.relative_to(ROOT)} "
+        "with its templates and code by hand and update this test"
+    )
+    wanted = {e.key for e in messages(parse_po(viewflow_po.read_text(encoding="utf-8")))}
+    assert wanted, f"{viewflow_po} has no messages"
+    known = {e.key for e in messages(read_catalogue("locale_vendor").entries)}
+    missing = sorted(wanted - known, key=lambda k: (k[0] or "", k[1], k[2] or ""))
+    assert missing == [], (
+        f"{len(missing)} messages of {viewflow_po} are not in "
+        f"{VENDOR_PO_PATH.relative_to(ROOT)}; add and translate them, then compile:\n  "
+        + "\n  ".join(map(describe, missing))
     )
 
 
@@ -408,6 +497,33 @@ def test_parser_self_check_finds_untranslated_fuzzy_and_placeholder_problems():
     ) == ["plural forms [0, 1] instead of 0..0: line 1: 'a'"]
     mismatches = placeholder_mismatches(entries)
     assert len(mismatches) == 1 and "Lost placeholder" in mismatches[0]
+
+
+def test_placeholder_check_knows_brace_formats_and_the_plural_msgid():
+    entries = parse_po(
+        r"""#, python-brace-format
+msgid "The {obj} was added. {link}"
+msgstr "{obj} 已新增。{{链接}}"
+
+#, python-brace-format
+msgid "Process #{pk} is done."
+msgstr "流程 #{pk} 已完成。"
+
+#, python-format
+msgid "Export the %(name)s"
+msgid_plural "Export the %(count)s %(plural_name)s"
+msgstr[0] "导出 %(count)s 个%(plural_name)s"
+
+#, python-format
+msgid "Delete the %(name)s"
+msgid_plural "Delete the %(count)s %(plural_name)s"
+msgstr[0] "删除%(name)s"
+"""
+    )
+    problems = placeholder_mismatches(entries)
+    assert len(problems) == 2, problems
+    assert "The {obj} was added" in problems[0] and "['{obj}']" in problems[0]
+    assert "Delete the %(name)s" in problems[1]
 
 
 def test_parser_self_check_finds_a_stale_mo():

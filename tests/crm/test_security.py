@@ -60,16 +60,15 @@ def test_security_headers(org, client):
 def test_oversized_uploads_are_refused_before_reading(org, client, settings):
     settings.MAX_UPLOAD_SIZE = 1024
     client.force_login(org.rep)
-    response = client.post(
-        reverse("customers:customer:add"), {"name": "x" * 2000}
-    )
+    response = client.post(reverse("customers:customer:add"), {"name": "x" * 2000})
     assert response.status_code == 413
     assert response.content.decode() == UPLOAD_TOO_LARGE % {"limit": 0}
 
 
 def _manage(*args, **env_overrides):
     env = {
-        key: value for key, value in os.environ.items()
+        key: value
+        for key, value in os.environ.items()
         if not key.startswith("DJANGO_") and key != "PYTEST_CURRENT_TEST"
     }
     env.update(DJANGO_ENV_FILE=os.devnull, **env_overrides)
@@ -77,14 +76,21 @@ def _manage(*args, **env_overrides):
     db = django_settings.DATABASES["default"]
     env.setdefault("DATABASE_URL", f"postgres://{db['USER']}@127.0.0.1:5432/{db['NAME']}")
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def test_production_settings_pass_the_deploy_check():
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY="k8J2-pQ9x_Lm4vR7tY1wZ3aB6cD0eF5gH8iJ2kL4mN7oP9qR1sT3uV5wX7yZ9aB",
         DJANGO_ALLOWED_HOSTS="crm.example.com",

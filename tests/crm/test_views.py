@@ -35,7 +35,8 @@ def test_start_page_shows_the_scoped_customer_count(org, client, django_assert_m
 def test_language_switch_is_remembered_for_the_user(org, client):
     client.force_login(org.rep)
     response = client.post(
-        reverse("set_language"), {"language": "zh-hans", "next": "/today/"},
+        reverse("set_language"),
+        {"language": "zh-hans", "next": "/today/"},
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 302 and response["Location"] == "/today/"

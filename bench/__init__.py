@@ -1,0 +1,1 @@
+"""Benchmarks of the CRM (``make bench`` runs ``bench/run.py``)."""

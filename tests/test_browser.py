@@ -1,0 +1,88 @@
+"""The main journey in a real browser: Playwright driving Debian's Chromium.
+
+Nothing is downloaded: the test uses /usr/bin/chromium. Without it the test
+skips, unless CRM_REQUIRE_BROWSER is set (CI sets it), when it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CRM_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "var" / "test-artifacts"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        if os.environ.get("CRM_REQUIRE_BROWSER"):
+            pytest.fail(f"Chromium not found at {CHROMIUM} but CRM_REQUIRE_BROWSER is set")
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls
+    # the live server's fixtures make here are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def test_rep_logs_in_switches_to_chinese_and_logs_out(browser, live_server, org):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(locale="en-US")
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+
+    page.goto(f"{live_server.url}/today/")
+    assert "/accounts/login/" in page.url
+
+    page.fill("input[name=username]", "rep")
+    page.fill("input[name=password]", "wrong")
+    page.click("button[type=submit]")
+    expect(page.locator("[data-testid=login-error]")).to_be_visible()
+
+    page.fill("input[name=username]", "rep")
+    page.fill("input[name=password]", "correct-horse-battery-staple")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/today/")
+    menu = page.locator(".vf-page__menu")
+    expect(menu.get_by_text("Customers", exact=True)).to_be_visible()
+    expect(page.locator('[data-panel="customers"]')).to_be_visible()
+
+    page.click('button[data-language="zh-hans"]')
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(menu.get_by_text("客户", exact=True)).to_be_visible()
+    expect(menu.get_by_text("今日", exact=True)).to_be_visible()
+    expect(menu.get_by_text("功能导航")).to_be_visible()  # viewflow's own menu heading
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "today-zh-hans.png"), full_page=True)
+
+    # The user menu of the drawer holds "log out".
+    page.click(".vf-page__menu-toggle-button")
+    page.locator('form[action="/accounts/logout/"] button').click()
+    page.wait_for_url("**/accounts/login/**")
+    page.goto(f"{live_server.url}/today/")
+    assert "/accounts/login/" in page.url
+
+    assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
