@@ -114,3 +114,13 @@ def test_object_route_answers_404_outside_the_scope(route, org, client, admin_us
             client.force_login(admin_user)
             response = client.get(url)
             assert response.status_code in (200, 302), (url, response.status_code)
+
+
+@pytest.mark.django_db  # guardian looks the model up by its content type
+def test_every_scoped_model_shares_through_direct_foreign_key_tables():
+    from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
+
+    for model in scoped_models():
+        for table in (get_user_obj_perms_model(model), get_group_obj_perms_model(model)):
+            field = table._meta.get_field("content_object")
+            assert field.is_relation and field.related_model is model, (model, table)

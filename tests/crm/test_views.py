@@ -79,3 +79,30 @@ def test_healthz_reports_an_unreachable_broker(client, settings):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert json.loads(response.content)["broker"].startswith("error")
+
+
+def test_password_change_page(org, client):
+    client.force_login(org.rep)
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "correct-horse-battery-staple",
+            "new_password1": "123",
+            "new_password2": "123",
+        },
+    )
+    assert response.status_code == 200  # refused by the password validators
+    org.rep.refresh_from_db()
+    assert org.rep.check_password("correct-horse-battery-staple")
+
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "correct-horse-battery-staple",
+            "new_password1": "Zh4ng-San-2026!",
+            "new_password2": "Zh4ng-San-2026!",
+        },
+    )
+    assert response.status_code == 302
+    org.rep.refresh_from_db()
+    assert org.rep.check_password("Zh4ng-San-2026!")
