@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.utils.translation import pgettext_lazy
 
@@ -30,6 +31,13 @@ class HistoryRow:
     action: str
     reason: str
     changes: tuple[FieldChange, ...]
+
+
+def _name(target: models.Model) -> str:
+    """How people know a related record: users by their full name."""
+    if isinstance(target, AbstractBaseUser):
+        return target.get_full_name() or target.get_username()
+    return str(target)
 
 
 def _display(record, field: models.Field, related: dict) -> str:
@@ -67,7 +75,7 @@ def history_rows(obj: models.Model, *, limit: int = 20) -> list[HistoryRow]:
         ids = {getattr(r, field.attname) for r in records} - {None}
         if ids:
             for target in field.related_model._default_manager.filter(pk__in=ids):
-                related[(field.name, target.pk)] = str(target)
+                related[(field.name, target.pk)] = _name(target)
 
     rows = []
     for newer, older in zip(records[:limit], [*records[1:], None], strict=False):
@@ -83,7 +91,7 @@ def history_rows(obj: models.Model, *, limit: int = 20) -> list[HistoryRow]:
         rows.append(
             HistoryRow(
                 at=newer.history_date,
-                by=(user.get_full_name() or user.get_username()) if user else "",
+                by=_name(user) if user else "",
                 action=str(CHANGE_TYPES.get(newer.history_type, newer.history_type)),
                 reason=newer.history_change_reason or "",
                 changes=tuple(changes),

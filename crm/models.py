@@ -4,6 +4,7 @@ and the abstract base every user-visible record inherits from."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.postgres.indexes import OpClass
 from django.core.exceptions import ValidationError
@@ -242,6 +243,13 @@ class ScopedModel(TimeStampedModel):
 
     def get_absolute_url(self) -> str:  # pragma: no cover - every subclass defines it
         raise NotImplementedError
+
+    @admin.display(description=_("owner"), ordering="owner__first_name")
+    def owner_name(self) -> str:
+        """The owner as people know them (full name, else login name)."""
+        if self.owner is None:
+            return ""
+        return self.owner.get_full_name() or self.owner.get_username()
 
     def assign_owner(self, owner) -> None:
         """Set the owner and the department and branch that follow from it."""

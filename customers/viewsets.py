@@ -35,7 +35,7 @@ class CustomerViewset(ScopedModelViewset):
     title = _("Customers")
     create_view_class = CustomerCreateView
     update_view_class = CustomerUpdateView
-    list_columns = ("name", "short_name", "industry", "region", "owner", "department")
+    list_columns = ("name", "short_name", "industry", "region", "owner_name", "department")
     list_filter_fields = ("industry",)
     list_search_fields = ("name", "short_name")
     list_paginate_by = 25
