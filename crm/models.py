@@ -226,6 +226,7 @@ class ScopedModel(TimeStampedModel):
         null=True,
         blank=True,
         related_name="+",
+        limit_choices_to={"employee__is_active": True},
         verbose_name=_("owner"),
     )
     department = models.ForeignKey(
