@@ -64,7 +64,9 @@ def history_rows(obj: models.Model, *, limit: int = 20) -> list[HistoryRow]:
     records = list(manager.select_related("history_user").order_by("-history_id")[: limit + 1])
     model = type(obj)
     fields = [
-        f for f in model._meta.concrete_fields if f.name not in HIDDEN_FIELDS and not f.primary_key
+        f
+        for f in model._meta.concrete_fields
+        if f.editable and f.name not in HIDDEN_FIELDS and not f.primary_key
     ]
 
     # Name the foreign keys of all records with one query per related model.

@@ -1,7 +1,16 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-_EDIT = ["view_customer", "add_customer", "change_customer"]
+_VIEW = ["view_customer", "view_contact", "view_followup"]
+_EDIT = [
+    *_VIEW,
+    "add_customer",
+    "change_customer",
+    "add_contact",
+    "change_contact",
+    "add_followup",
+    "change_followup",
+]
 
 
 class CustomersConfig(AppConfig):
@@ -14,11 +23,11 @@ class CustomersConfig(AppConfig):
         "sales_rep": _EDIT,
         "sales_manager": _EDIT,
         "branch_manager": _EDIT,
-        "business_secretary": ["view_customer"],
-        "finance": ["view_customer"],
-        "service_agent": ["view_customer"],
-        "hq_executive": ["view_customer"],
-        "admin": [*_EDIT, "delete_customer"],
+        "business_secretary": _VIEW,
+        "finance": _VIEW,
+        "service_agent": [*_VIEW, "add_followup"],
+        "hq_executive": _VIEW,
+        "admin": [*_EDIT, "delete_customer", "delete_contact", "delete_followup"],
     }
 
     def ready(self) -> None:

@@ -20,7 +20,16 @@ from django.utils import timezone
 from crm.demo import SALES_DEPARTMENTS, seed_organisation
 from crm.models import Department, Employee
 from crm.services import employee_create
-from customers.models import Customer, Industry
+from customers.models import (
+    CreditStatus,
+    Customer,
+    CustomerSource,
+    CustomerType,
+    Industry,
+    LifecycleStage,
+)
+from customers.normalize import company_name_key, normalize_company_name, normalize_phone
+from customers.search import refresh_customer_search
 from customers.services import customer_create, customer_update
 
 User = get_user_model()
@@ -208,9 +217,15 @@ def bulk_customers(target: int, *, stdout, batch: int = 50_000) -> int:
     rng = random.Random(target)
     now = timezone.now()
     columns = (
-        "name, short_name, industry, region, owner_id, department_id, branch_id,"
-        " created_at, updated_at"
+        "name, short_name, credit_code, type, industry, region, address, phone, website,"
+        " size, source, value_grade, credit_status, tags, notes, lifecycle_stage,"
+        " is_archived, normalized_name, name_key, normalized_phone, search_vector,"
+        " owner_id, department_id, branch_id, created_at, updated_at"
     )
+    types = [t.value for t in CustomerType]
+    stages = [s.value for s in LifecycleStage]
+    grades = ["A", "B", "B", "C", "C", "C", "D", ""]
+    sources = [s.value for s in CustomerSource]
     written = 0
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor, for COPY
@@ -224,11 +239,45 @@ def bulk_customers(target: int, *, stdout, batch: int = 50_000) -> int:
                     name, short, industry, city = company_name(rng)
                     owner, department, branch = rng.choice(reps)
                     created = now - timedelta(minutes=rng.randrange(0, 5 * 365 * 24 * 60))
+                    phone = f"0{rng.randrange(10, 999)}-{rng.randrange(2000000, 89999999)}"
+                    normalized = normalize_company_name(name)
                     copy.write_row(
-                        (name, short, industry, city, owner, department, branch, created, created)
+                        (
+                            name,
+                            short,
+                            "",
+                            rng.choice(types),
+                            industry,
+                            city,
+                            f"{city}市{rng.choice(BRAND_WORDS)}路{rng.randrange(1, 999)}号",
+                            phone,
+                            "",
+                            "",
+                            rng.choice(sources),
+                            rng.choice(grades),
+                            CreditStatus.NORMAL,
+                            "{}",
+                            "",
+                            rng.choice(stages),
+                            False,
+                            normalized,
+                            company_name_key(normalized),
+                            normalize_phone(phone),
+                            None,
+                            owner,
+                            department,
+                            branch,
+                            created,
+                            created,
+                        )
                     )
             written += size
             stdout.write(f"  customers: {written:,}/{missing:,}")
+    stdout.write("  customers: building search documents")
+    missing_docs = Customer.objects.filter(search_vector__isnull=True).values_list("pk", flat=True)
+    ids = list(missing_docs)
+    for start in range(0, len(ids), batch):
+        refresh_customer_search(customer_ids=ids[start : start + batch])
     with connection.cursor() as cursor:
         # VACUUM sets the visibility map (index-only scans); not possible
         # inside a transaction (tests), where statistics are refreshed only.

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from crm.models import Branch, Department, Employee
 from crm.services import employee_create
 from customers.models import Customer
-from customers.services import customer_create
+from customers.services import contact_create, customer_create, follow_up_create
 
 User = get_user_model()
 _sequence = itertools.count(1)
@@ -51,3 +51,17 @@ def make_employee(
 def make_customer(owner, **fields) -> Customer:
     fields.setdefault("name", f"测试客户{next(_sequence)}有限公司")
     return customer_create(by=owner, **fields)
+
+
+def make_contact(customer: Customer, **fields):
+    fields.setdefault("name", f"联系人{next(_sequence)}")
+    return contact_create(by=customer.owner, customer=customer, **fields)
+
+
+def make_follow_up(customer: Customer, *, by, **fields):
+    from django.utils import timezone
+
+    fields.setdefault("kind", "call")
+    fields.setdefault("occurred_at", timezone.now())
+    fields.setdefault("subject", f"电话沟通{next(_sequence)}")
+    return follow_up_create(by=by, customer=customer, **fields)

@@ -7,6 +7,7 @@ from django.urls import reverse
 from crm.models import DataScope, Role
 
 pytestmark = pytest.mark.django_db
+ADMIN_REQUIRED = {"type": "end_customer", "credit_status": "normal", "lifecycle_stage": "target"}
 
 
 @pytest.mark.parametrize(
@@ -63,15 +64,9 @@ def test_admin_changes_go_through_the_services(org, admin_client, admin_user):
     customer = make_customer(org.rep, name="宁波瑞丰物流有限公司")
     response = admin_client.post(
         reverse("admin:customers_customer_change", args=[customer.pk]),
-        {
-            "name": customer.name,
-            "short_name": "",
-            "industry": "",
-            "region": "",
-            "owner": org.rep2.pk,
-        },
+        {**ADMIN_REQUIRED, "name": customer.name, "owner": org.rep2.pk},
     )
-    assert response.status_code == 302
+    assert response.status_code == 302, response.context["adminform"].form.errors
     customer = Customer.objects.get(pk=customer.pk)
     # The owner moved to South China: department and branch followed.
     assert (customer.owner, customer.department, customer.branch) == (
@@ -87,10 +82,14 @@ def test_admin_creates_a_customer_for_an_employee_only(org, admin_client, django
 
     url = reverse("admin:customers_customer_add")
     outsider = django_user_model.objects.create_user("outsider", password="x" * 12)
-    response = admin_client.post(url, {"name": "无锡新源能源有限公司", "owner": outsider.pk})
+    response = admin_client.post(
+        url, {**ADMIN_REQUIRED, "name": "无锡新源能源有限公司", "owner": outsider.pk}
+    )
     assert response.status_code == 200  # refused: not an employee
     assert not Customer.objects.exists()
 
-    response = admin_client.post(url, {"name": "无锡新源能源有限公司", "owner": org.rep.pk})
+    response = admin_client.post(
+        url, {**ADMIN_REQUIRED, "name": "无锡新源能源有限公司", "owner": org.rep.pk}
+    )
     assert response.status_code == 302
     assert Customer.objects.get().branch == org.east
