@@ -31,14 +31,7 @@ class CustomersConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from crm.panels import Panel, today_panels
-        from customers.selectors import today_customers_panel
+        from customers import search_providers, today
 
-        today_panels.register(
-            Panel(
-                key="customers",
-                template_name="customers/panels/today_customers.html",
-                context=today_customers_panel,
-                order=50,
-            )
-        )
+        today.register()
+        search_providers.register()

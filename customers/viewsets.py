@@ -2,52 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
-from viewflow.views import CreateModelView
 
-from crm.viewsets import CrmApplication, ScopedModelViewset, ScopedUpdateView
+from crm.viewsets import CrmApplication, ScopedModelViewset
+from customers import views_360, views_duplicates, views_import
 from customers.models import Contact, Customer, FollowUp
-from customers.services import customer_create, customer_update
-
-CUSTOMER_FORM_FIELDS = [
-    "name",
-    "short_name",
-    "credit_code",
-    "type",
-    "industry",
-    "region",
-    "address",
-    "phone",
-    "website",
-    "size",
-    "source",
-    "value_grade",
-    "credit_status",
-    "notes",
-]
-
-
-def _save_through(service, view, form, **kwargs):
-    """Run a service for a form view; its validation errors go back to the form."""
-    try:
-        view.object = service(by=view.request.user, **kwargs, **form.cleaned_data)
-    except ValidationError as error:
-        form.add_error(None, error)
-        return view.form_invalid(form)
-    view.message_user()
-    return HttpResponseRedirect(view.get_success_url())
-
-
-class CustomerCreateView(CreateModelView):
-    def form_valid(self, form):
-        return _save_through(customer_create, self, form)
-
-
-class CustomerUpdateView(ScopedUpdateView):
-    def form_valid(self, form):
-        return _save_through(customer_update, self, form, customer=self.object)
+from customers.views_forms import CUSTOMER_FORM_FIELDS, CustomerCreateView, CustomerUpdateView
 
 
 class CustomerViewset(ScopedModelViewset):
@@ -56,6 +16,7 @@ class CustomerViewset(ScopedModelViewset):
     title = _("Customers")
     create_view_class = CustomerCreateView
     update_view_class = CustomerUpdateView
+    detail_view_class = views_360.Customer360View
     list_columns = (
         "name",
         "region",
@@ -132,3 +93,8 @@ class CustomersApp(CrmApplication):
     icon = "business"
     app_name = "customers"
     viewsets = [CustomerViewset(), ContactViewset(), FollowUpViewset()]
+    urlpatterns = [
+        *views_360.urlpatterns,
+        *views_duplicates.urlpatterns,
+        *views_import.urlpatterns,
+    ]

@@ -1,0 +1,3 @@
+"""Duplicate check and merge pages (CUS-8)."""
+
+urlpatterns: list = []
