@@ -53,8 +53,12 @@ messages: install
 		--ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*' --ignore 'staticfiles/*'
 	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
 
+BENCHES ?= customer_list
 bench: install-dev
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	@for name in $(BENCHES); do \
+		echo "== bench/$$name.py"; $(BIN)/python -m bench.$$name || exit $$?; \
+	done
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache

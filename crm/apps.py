@@ -6,6 +6,11 @@ from django.utils.translation import gettext_lazy as _
 class CrmConfig(AppConfig):
     name = "crm"
     verbose_name = _("Organisation")
+    role_permissions = {
+        "sales_manager": ["perform_handover"],
+        "branch_manager": ["perform_handover"],
+        "admin": ["perform_handover"],
+    }
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

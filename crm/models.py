@@ -258,3 +258,39 @@ class ScopedModel(TimeStampedModel):
         department = owner.employee.department
         self.department = department
         self.branch_id = department.branch_id
+
+
+class Handover(models.Model):
+    """One handover (工作交接, ORG-4): everything one employee owned moved to
+    another in one step. The moved records keep a history entry each."""
+
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("from"),
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("to"),
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    summary = models.JSONField(_("records moved"), default=dict)
+
+    class Meta:
+        verbose_name = _("handover")
+        verbose_name_plural = _("handovers")
+        ordering = ["-at", "-id"]
+        permissions = [("perform_handover", _("Can hand over an employee's records"))]
+
+    def __str__(self) -> str:
+        return f"{self.from_user} → {self.to_user}"

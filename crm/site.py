@@ -28,6 +28,24 @@ class TodayApp(CrmApplication):
         return path("", TodayView.as_view(), name="index")
 
 
+class OrganisationApp(CrmApplication):
+    """Organisation tasks of managers: handover (工作交接)."""
+
+    title = _("Organisation")
+    icon = "account_tree"
+    app_name = "organisation"
+    menu_template_name = None
+
+    def has_view_permission(self, user, obj=None):
+        return user.has_perm("crm.perform_handover")
+
+    @property
+    def index_path(self):
+        from crm.views_handover import HandoverView
+
+        return path("", HandoverView.as_view(), name="handover")
+
+
 class CrmSite(Site):
     title = _("CRM")
     primary_color = "#1f5fa8"
@@ -40,6 +58,7 @@ def build_site() -> CrmSite:
         dotted = getattr(config, "crm_application", None)
         if dotted:
             areas.append(import_string(dotted)())
+    areas.append(OrganisationApp())
     return CrmSite(viewsets=areas)
 
 

@@ -8,6 +8,7 @@ from crm.viewsets import CrmApplication, ScopedModelViewset
 from customers import views_360, views_duplicates, views_import
 from customers.models import Contact, Customer, FollowUp
 from customers.views_forms import CUSTOMER_FORM_FIELDS, CustomerCreateView, CustomerUpdateView
+from customers.views_list import CustomerListView
 
 
 class CustomerViewset(ScopedModelViewset):
@@ -17,19 +18,8 @@ class CustomerViewset(ScopedModelViewset):
     create_view_class = CustomerCreateView
     update_view_class = CustomerUpdateView
     detail_view_class = views_360.Customer360View
-    list_columns = (
-        "name",
-        "region",
-        "industry",
-        "type",
-        "lifecycle_stage",
-        "value_grade",
-        "owner_name",
-        "department",
-    )
-    list_filter_fields = ("type", "industry", "lifecycle_stage", "value_grade", "is_archived")
-    list_search_fields = ("name", "short_name", "credit_code")
-    list_paginate_by = 25
+    # Keyset pages, capped counts and indexed filters (customers.listing).
+    list_view_class = CustomerListView
 
     def get_create_view_kwargs(self, **kwargs):
         return super().get_create_view_kwargs(fields=CUSTOMER_FORM_FIELDS, **kwargs)

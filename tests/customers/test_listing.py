@@ -1,0 +1,91 @@
+"""The customer list: scope, filters, sort, keyset pages, capped counts."""
+
+import pytest
+from django.urls import reverse
+
+from customers import listing
+from tests.factories import make_customer
+
+pytestmark = pytest.mark.django_db
+
+
+def names(response) -> list[str]:
+    return [c.name for c in response.context["page"].rows]
+
+
+@pytest.fixture
+def book(org):
+    for index in range(7):
+        make_customer(org.rep, name=f"客户{index:02d}", industry="it" if index % 2 else "retail")
+    make_customer(org.rep_b, name="客户99")
+    make_customer(org.rep2, name="客户98")  # South China
+
+
+def test_a_rep_sees_their_own_customers_sorted_by_name(org, book, client):
+    client.force_login(org.rep)
+    response = client.get(reverse("customers:customer:index"))
+    assert names(response) == [f"客户{i:02d}" for i in range(7)]
+    assert response.context["page"].count == 7
+
+
+def test_filters_combine_with_the_scope(org, book, client):
+    client.force_login(org.manager)
+    response = client.get(reverse("customers:customer:index"), {"industry": "it"})
+    assert names(response) == ["客户01", "客户03", "客户05"]
+    response = client.get(reverse("customers:customer:index"), {"owner": org.rep_b.pk})
+    assert names(response) == ["客户99"]
+
+
+def test_keyset_pages_forward_and_back(org, book, client, monkeypatch):
+    monkeypatch.setattr(listing, "PAGE_SIZE", 3)
+    client.force_login(org.rep)
+    url = reverse("customers:customer:index")
+    first = client.get(url)
+    assert names(first) == ["客户00", "客户01", "客户02"]
+    assert first.context["page"].previous_cursor is None
+    second = client.get(url, {"after": first.context["page"].next_cursor})
+    assert names(second) == ["客户03", "客户04", "客户05"]
+    third = client.get(url, {"after": second.context["page"].next_cursor})
+    assert names(third) == ["客户06"]
+    assert third.context["page"].next_cursor is None
+    back = client.get(url, {"before": third.context["page"].previous_cursor})
+    assert names(back) == ["客户03", "客户04", "客户05"]
+    back_again = client.get(url, {"before": back.context["page"].previous_cursor})
+    assert names(back_again) == ["客户00", "客户01", "客户02"]
+    assert back_again.context["page"].previous_cursor is None
+
+
+def test_recently_updated_sort_pages_too(org, book, client, monkeypatch):
+    monkeypatch.setattr(listing, "PAGE_SIZE", 4)
+    client.force_login(org.rep)
+    url = reverse("customers:customer:index")
+    first = client.get(url, {"sort": "-updated"})
+    assert names(first) == ["客户06", "客户05", "客户04", "客户03"]
+    second = client.get(url, {"sort": "-updated", "after": first.context["page"].next_cursor})
+    assert names(second) == ["客户02", "客户01", "客户00"]
+
+
+def test_counts_are_capped(org, book, client, monkeypatch):
+    monkeypatch.setattr(listing, "COUNT_CAP", 5)
+    client.force_login(org.rep)
+    page = client.get(reverse("customers:customer:index")).context["page"]
+    assert (page.count, page.count_capped) == (5, True)
+
+
+def test_a_forged_cursor_is_ignored(org, book, client):
+    client.force_login(org.rep)
+    response = client.get(reverse("customers:customer:index"), {"after": "!!not-a-cursor"})
+    assert response.status_code == 200
+    assert names(response)[0] == "客户00"
+
+
+def test_list_queries_are_pinned(org, book, client, django_assert_max_num_queries):
+    client.force_login(org.manager)
+    url = reverse("customers:customer:index")
+    client.get(url)
+    with django_assert_max_num_queries(12) as captured:
+        client.get(url)
+    for _ in range(5):
+        make_customer(org.rep)
+    with django_assert_max_num_queries(len(captured)):
+        client.get(url)
