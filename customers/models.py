@@ -159,7 +159,7 @@ class Customer(ScopedModel):
             models.Index(fields=["type", "name", "id"], name="customer_type_name_id"),
             models.Index(fields=["lifecycle_stage", "name", "id"], name="customer_stage_name_id"),
             models.Index(fields=["value_grade", "name", "id"], name="customer_grade_name_id"),
-            models.Index(fields=["-updated_at", "id"], name="customer_updated_id"),
+            models.Index(fields=["updated_at", "id"], name="customer_updated_id"),
             models.Index(fields=["normalized_name"], name="customer_normalized_name"),
             models.Index(fields=["name_key"], name="customer_name_key"),
             models.Index(fields=["normalized_phone"], name="customer_normalized_phone"),
@@ -404,3 +404,65 @@ class FollowUpUserObjectPermission(UserObjectPermissionBase):
 
 class FollowUpGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(FollowUp, on_delete=models.CASCADE)
+
+
+class ImportJob(models.Model):
+    """One upload of customers or contacts (IMP-1): the file, what the check
+    found (per-row errors, duplicates) and, once confirmed, the progress and
+    the result of the import. It belongs to whoever uploaded it; the pages
+    find it by its ``token`` and show it to its creator only."""
+
+    class Kind(models.TextChoices):
+        CUSTOMERS = "customers", _("Customers")
+        CONTACTS = "contacts", _("Contacts")
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked")
+        INVALID = "invalid", _("Has errors")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    class OnDuplicate(models.TextChoices):
+        SKIP = "skip", _("Skip duplicates")
+        UPDATE = "update", _("Update the existing record")
+        CREATE = "create", _("Create a new record anyway")
+
+    token = models.UUIDField(_("token"), unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.CHECKING
+    )
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    file_name = models.CharField(_("file name"), max_length=255)
+    encoding = models.CharField(_("encoding"), max_length=30, blank=True)
+    on_duplicate = models.CharField(
+        _("duplicates"), max_length=10, choices=OnDuplicate.choices, blank=True
+    )
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    processed = models.PositiveIntegerField(_("rows processed"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    duplicates = models.JSONField(_("duplicates"), default=list, blank=True)
+    duplicate_count = models.PositiveIntegerField(_("duplicate rows"), default=0)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["created_by", "-created_at"], name="importjob_user_created")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.file_name}"

@@ -388,7 +388,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='customer',
-            index=models.Index(fields=['-updated_at', 'id'], name='customer_updated_id'),
+            index=models.Index(fields=['updated_at', 'id'], name='customer_updated_id'),
         ),
         migrations.AddIndex(
             model_name='customer',
