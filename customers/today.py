@@ -1,7 +1,7 @@
 """Cards of the start page ("Today") contributed by customers."""
 
 from crm.panels import Panel, today_panels
-from customers.selectors import today_customers_panel
+from customers.selectors import today_customers_panel, today_next_steps_panel
 
 
 def register() -> None:
@@ -11,5 +11,13 @@ def register() -> None:
             template_name="customers/panels/today_customers.html",
             context=today_customers_panel,
             order=50,
+        )
+    )
+    today_panels.register(
+        Panel(
+            key="next_steps",
+            template_name="customers/panels/today_next_steps.html",
+            context=today_next_steps_panel,
+            order=20,
         )
     )

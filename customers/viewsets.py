@@ -36,6 +36,7 @@ class CustomerViewset(ScopedModelViewset):
 class ContactViewset(ScopedModelViewset):
     model = Contact
     icon = "contacts"
+    detail_view_class = views_360.ContactDetailView
     title = _("Contacts")
     list_columns = ("name", "customer", "title", "mobile", "decision_role", "attitude")
     list_filter_fields = ("decision_role", "attitude")
@@ -59,6 +60,7 @@ class ContactViewset(ScopedModelViewset):
 class FollowUpViewset(ScopedModelViewset):
     model = FollowUp
     icon = "event_note"
+    detail_view_class = views_360.FollowUpDetailView
     title = _("Follow-up records")
     list_columns = ("occurred_at", "customer", "kind", "subject", "next_step", "next_step_date")
     list_filter_fields = ("kind", "next_step_done")
