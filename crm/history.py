@@ -40,6 +40,13 @@ def _name(target: models.Model) -> str:
     return str(target)
 
 
+def _is_default(record, field: models.Field) -> bool:
+    value = getattr(record, field.attname)
+    return value in (None, "", [], {}) or (
+        not field.is_relation and field.has_default() and value == field.get_default()
+    )
+
+
 def _display(record, field: models.Field, related: dict) -> str:
     value = getattr(record, field.attname)
     if value is None or value == "":
@@ -85,8 +92,8 @@ def history_rows(obj: models.Model, *, limit: int = 20) -> list[HistoryRow]:
         for field in fields:
             new = _display(newer, field, related)
             old = _display(older, field, related) if older is not None else "—"
-            if older is None and new == "—":
-                continue
+            if older is None and _is_default(newer, field):
+                continue  # a new record: show what was filled in, not defaults
             if new != old:
                 changes.append(FieldChange(field=str(field.verbose_name), old=old, new=new))
         user = newer.history_user
