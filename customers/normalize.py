@@ -5,6 +5,11 @@ full-width and half-width forms (NFKC), case, spaces and punctuation, and
 the common legal suffixes (有限公司, 股份有限公司, 集团 …, "(中国)") are
 ignored. A branch (分公司) is a different customer from its parent, so
 suffixes are only stripped at the very end and 分公司 is never stripped.
+
+Latin suffixes (Ltd, Co, Inc …) are only stripped as whole words, before
+spaces are dropped: "Costco" and "Zinc" keep their endings. A place in
+brackets ("华信软件(上海)有限公司") is moved to the front, where Chinese
+names usually carry it ("上海华信软件").
 """
 
 from __future__ import annotations
@@ -21,23 +26,17 @@ COMPANY_SUFFIXES = sorted(
         "股份公司",
         "集团公司",
         "集团",
+        "总公司",
         "公司",
-        "coltd",
-        "companylimited",
-        "limited",
-        "ltd",
-        "incorporated",
-        "inc",
-        "corporation",
-        "corp",
-        "company",
-        "co",
-        "group",
-        "llc",
-        "gmbh",
     ],
     key=len,
     reverse=True,
+)
+#: Latin legal forms, stripped from the end as whole words ("Acme Co., Ltd." → "acme").
+LATIN_SUFFIXES = re.compile(
+    r"(?:[\s,.&]+|^)(?:co|ltd|limited|inc|incorporated|corp|corporation|company|group"
+    r"|llc|gmbh|plc|ag|sa)\.?\s*$",
+    re.IGNORECASE,
 )
 COUNTRY_MARKERS = re.compile(r"[(（]\s*(中国|china|prc)\s*[)）]", re.IGNORECASE)
 #: Leading place names skipped by the blocking key (a city says little about a company).
@@ -106,6 +105,9 @@ PLACE_PREFIXES = sorted(
     reverse=True,
 )
 BRANCH_MARKER = "分公司"
+#: After a leading place name, an administrative word ("上海市", "广东省") says nothing.
+PLACE_WORDS = ("市", "省")
+BRACKETED = re.compile(r"[(（]\s*([^()（）]*?)\s*[)）]")
 
 
 def normalize_text(value: str) -> str:
@@ -114,9 +116,41 @@ def normalize_text(value: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PSZC")
 
 
+def _strip_latin_suffixes(text: str) -> str:
+    while True:
+        stripped = LATIN_SUFFIXES.sub("", text).rstrip(" ,.&")
+        if stripped == text or not stripped:
+            return text
+        text = stripped
+
+
+def _move_bracketed_place(text: str) -> str:
+    """ "华信软件(上海)有限公司" → "上海华信软件有限公司"; other brackets stay as words."""
+    for match in BRACKETED.finditer(text):
+        place = match.group(1)
+        if place in PLACE_PREFIXES or place.rstrip("".join(PLACE_WORDS)) in PLACE_PREFIXES:
+            rest = text[: match.start()] + text[match.end() :]
+            return place + rest
+    return text
+
+
+def _drop_place_word(text: str) -> str:
+    """ "上海市华信" → "上海华信": the city is named either way."""
+    for place in PLACE_PREFIXES:
+        if text.startswith(place):
+            rest = text[len(place) :]
+            if rest[:1] in PLACE_WORDS and len(rest) > 1:
+                return place + rest[1:]
+            return text
+    return text
+
+
 def normalize_company_name(name: str) -> str:
-    text = COUNTRY_MARKERS.sub("", unicodedata.normalize("NFKC", name or ""))
-    text = normalize_text(text)
+    text = unicodedata.normalize("NFKC", name or "").strip()
+    text = COUNTRY_MARKERS.sub("", text)
+    text = _move_bracketed_place(text)
+    text = _strip_latin_suffixes(text)
+    text = _drop_place_word(normalize_text(text))
     stripped = True
     while stripped and not text.endswith(BRANCH_MARKER):
         stripped = False
