@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django import forms
-from django.db.models import BooleanField, F, Func, QuerySet
+from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Department
+from crm.models import Department, Employee
 from customers.models import (
     Customer,
     CustomerType,
@@ -103,8 +103,13 @@ class CustomerFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         from crm.handover import employees_in_scope
 
+        # Owners the user may pick: the employees in their scope, and themself.
         self.fields["owner"].queryset = (
-            employees_in_scope(user).filter(is_active=True).order_by("user__username")
+            Employee.objects.filter(
+                Q(pk__in=employees_in_scope(user).values("pk")) | Q(user=user), is_active=True
+            )
+            .select_related("user")
+            .order_by("user__username")
         )
         self.fields["owner"].label_from_instance = str
         self.fields["owner"].to_field_name = "user_id"

@@ -161,7 +161,12 @@ class Customer(ScopedModel):
             models.Index(fields=["value_grade", "name", "id"], name="customer_grade_name_id"),
             models.Index(fields=["updated_at", "id"], name="customer_updated_id"),
             models.Index(fields=["normalized_name"], name="customer_normalized_name"),
-            models.Index(fields=["name_key"], name="customer_name_key"),
+            # Fuzzy duplicate candidates: an index-only read per blocking key.
+            models.Index(
+                fields=["name_key", "normalized_name"],
+                name="customer_dup_candidates",
+                condition=models.Q(is_archived=False),
+            ),
             models.Index(fields=["normalized_phone"], name="customer_normalized_phone"),
             GinIndex(fields=["search_vector"], name="customer_search"),
         ]

@@ -1,0 +1,1062 @@
+"""Import of customers and contacts from xlsx and CSV (IMP-1).
+
+An import is an ``ImportJob``: the upload is checked first (every row
+parsed and validated, duplicates flagged) and shown as a preview; the user
+then picks what to do with duplicates and confirms, and ``customer_import``
+writes the rows, all or nothing, in one transaction.
+
+Both passes stream the file in chunks of ``CHUNK_SIZE`` rows, so memory does
+not grow with the file. Duplicates are found with one query per key type
+and chunk (credit code, normalised name, normalised phone) against the
+existing records, and with in-memory sets against the earlier rows of the
+file; never with a query per row. Rows are written in bulk: ``bulk_create``,
+the history rows through simple-history's ``bulk_history_create``, the first
+lifecycle events, and the search documents with one ``UPDATE … FROM unnest``
+per chunk. The result is what ``customer_create`` / ``contact_create`` would
+have written row by row (owner, department, branch, derived columns,
+lifecycle event, history, search document).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import uuid
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import islice
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
+
+from customers.models import (
+    Contact,
+    ContactJobChange,
+    Customer,
+    ImportJob,
+    LifecycleEvent,
+)
+from customers.normalize import (
+    company_name_key,
+    normalize_company_name,
+    normalize_phone,
+    normalize_text,
+)
+from customers.resources import CONTACT_COLUMNS, CUSTOMER_COLUMNS, Column, header_key
+from customers.search import refresh_contact_search, refresh_customer_search
+
+CHUNK_SIZE = 2000
+#: Imports up to this many rows write their search documents in their own
+#: transaction; larger ones leave them to tasks run after the commit.
+SEARCH_INLINE_ROWS = 5000
+#: Files up to this size are checked and imported in the request; larger ones in Celery.
+INLINE_MAX_BYTES = 256 * 1024
+#: The preview lists at most this many errors and duplicate rows (the counts are exact).
+MAX_LISTED = 1000
+
+# Messages (tests assert these).
+EMPTY_FILE = gettext_lazy("The file is empty.")
+NO_DATA_ROWS = gettext_lazy("The file has a header row but no data rows.")
+NOT_XLSX = gettext_lazy("The file is not a valid Excel workbook (.xlsx); save it again as .xlsx.")
+OLD_XLS = gettext_lazy("Old .xls workbooks are not supported; save the file as .xlsx or CSV.")
+WRONG_TYPE = gettext_lazy("Upload an .xlsx or .csv file.")
+WRONG_ENCODING = gettext_lazy(
+    "The file is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8 or as .xlsx."
+)
+MISSING_COLUMN = gettext_lazy("the required column is missing.")
+REQUIRED_VALUE = gettext_lazy("a value is required.")
+UNKNOWN_OPTION = gettext_lazy("“%(value)s” is not one of: %(options)s.")
+BAD_DATE = gettext_lazy("“%(value)s” is not a date (use YYYY-MM-DD).")
+BAD_NUMBER = gettext_lazy("“%(value)s” is not a whole number from 1 to 5.")
+UNKNOWN_OWNER = gettext_lazy("no active employee has the user name “%(value)s”.")
+NO_DEFAULT_OWNER = gettext_lazy("you are not an employee; name an owner in this column.")
+UNKNOWN_CUSTOMER = gettext_lazy(
+    "no customer you can see is called or has the credit code “%(value)s”."
+)
+AMBIGUOUS_CUSTOMER = gettext_lazy(
+    "several customers are called “%(value)s”; use the credit code instead."
+)
+ERROR_FORMAT = gettext_lazy("row %(row)s, column %(column)s: %(message)s")
+IMPORT_CAUSE = gettext_lazy("Imported from %(file)s")
+
+ENCODING_UTF8 = "UTF-8"
+ENCODING_UTF8_BOM = "UTF-8 with BOM"
+ENCODING_GB18030 = "GB18030 (GBK)"
+ENCODING_XLSX = "xlsx"
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+TAG_SEPARATORS = re.compile(r"[,，;；、|]")
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (not one row's fault)."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+class RowErrors(Exception):
+    """Rows failed validation while writing: nothing is written."""
+
+    def __init__(self, errors: list[dict], count: int):
+        super().__init__(f"{count} errors")
+        self.errors, self.count = errors, count
+
+
+# --- Reading files --------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    encoding: str
+    header: list
+    rows: Iterator[tuple[int, list]]  # (row number as the user sees it, cells)
+    estimated_rows: int
+
+
+def decode_csv(raw: bytes) -> tuple[str, str]:
+    """The text of a CSV file and its encoding: UTF-8 (with or without BOM), else GB18030."""
+    if b"\x00" in raw[:4096]:
+        raise ImportFileError(WRONG_ENCODING)  # UTF-16 or binary
+    if raw.startswith(codecs.BOM_UTF8):
+        try:
+            return raw[len(codecs.BOM_UTF8) :].decode("utf-8"), ENCODING_UTF8_BOM
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(WRONG_ENCODING) from exc
+    try:
+        return raw.decode("utf-8"), ENCODING_UTF8
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030"), ENCODING_GB18030
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(WRONG_ENCODING) from exc
+
+
+def _non_empty(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+    for number, cells in rows:
+        if any(cell not in (None, "") and str(cell).strip() for cell in cells):
+            yield number, cells
+
+
+def _read_csv(raw: bytes) -> Table:
+    text, encoding = decode_csv(raw)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    numbered = ((number, row) for number, row in enumerate(reader, start=1))
+    try:
+        header = next(_non_empty(numbered))[1]
+    except StopIteration as exc:
+        raise ImportFileError(EMPTY_FILE) from exc
+    return Table(encoding, header, _non_empty(numbered), max(text.count("\n") - 1, 0))
+
+
+def _read_xlsx(handle) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(handle, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        numbered = (
+            (number, list(row))
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+        )
+        first = next(_non_empty(numbered), None)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError) as exc:
+        raise ImportFileError(NOT_XLSX) from exc
+    if first is None:
+        raise ImportFileError(EMPTY_FILE)
+
+    def rows():
+        try:
+            yield from _non_empty(numbered)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise ImportFileError(NOT_XLSX) from exc
+        finally:
+            workbook.close()
+
+    return Table(ENCODING_XLSX, first[1], rows(), max((sheet.max_row or 1) - 1, 0))
+
+
+def open_table(job: ImportJob) -> Table:
+    """The job's file as a header and numbered rows, whatever its format."""
+    job.file.open("rb")
+    head = job.file.read(8)
+    job.file.seek(0)
+    name = job.file_name.lower()
+    if head.startswith(b"PK\x03\x04"):
+        return _read_xlsx(job.file)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportFileError(OLD_XLS)
+    if name.endswith(".xlsx"):
+        raise ImportFileError(EMPTY_FILE if not head else NOT_XLSX)
+    if not name.endswith((".csv", ".txt")):
+        raise ImportFileError(WRONG_TYPE)
+    raw = job.file.read()
+    if not raw.strip():
+        raise ImportFileError(EMPTY_FILE)
+    return _read_csv(raw)
+
+
+# --- Cells -------------------------------------------------------------------------
+
+
+def cell_text(value) -> str:
+    """A cell as text: Excel keeps phone numbers and codes as numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def parse_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = cell_text(value)
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def choice_lookup(choices) -> dict[str, str]:
+    """Every way to write an option: its code and its label in both languages."""
+    lookup: dict[str, str] = {}
+    for value, label in choices.choices:
+        lookup[normalize_text(str(value))] = value
+        for language in ("en", "zh-hans"):
+            with translation.override(language):
+                lookup.setdefault(normalize_text(str(label)), value)
+    return lookup
+
+
+@dataclass
+class Layout:
+    """Which file column holds which import column."""
+
+    positions: dict[str, int]  # field -> index in the row
+    labels: dict[str, str]  # field -> header as written in the file
+    ignored: list[str]
+
+
+def map_header(header: list, columns: tuple[Column, ...]) -> tuple[Layout, list[dict]]:
+    keys = {header_key(alias): column for column in columns for alias in column.headers}
+    positions, labels, ignored = {}, {}, []
+    for index, cell in enumerate(header):
+        column = keys.get(header_key(cell))
+        if column is None:
+            if cell_text(cell):
+                ignored.append(cell_text(cell))
+        elif column.field not in positions:
+            positions[column.field] = index
+            labels[column.field] = cell_text(cell)
+    errors = [
+        row_error(1, column.header(), MISSING_COLUMN)
+        for column in columns
+        if column.required and column.field not in positions
+    ]
+    return Layout(positions, labels, ignored), errors
+
+
+def row_error(row: int, column: str, message) -> dict:
+    return {
+        "row": row,
+        "column": column,
+        "message": str(message),
+        "text": str(ERROR_FORMAT % {"row": row, "column": column, "message": message}),
+    }
+
+
+# --- Checking rows ---------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    number: int
+    values: dict  # field -> clean value (only the columns present and non-empty)
+    action: str = "create"  # create, update, skip
+    target_id: int | None = None  # the record an update writes to
+    duplicate: dict | None = None
+
+
+@dataclass
+class Outcome:
+    """What a pass found (and, when writing, did)."""
+
+    total: int = 0
+    errors: list[dict] = field(default_factory=list)
+    error_count: int = 0
+    duplicates: list[dict] = field(default_factory=list)
+    duplicate_count: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+
+    def add_error(self, error: dict) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_LISTED:
+            self.errors.append(error)
+
+    def add_duplicate(self, row: Row) -> None:
+        self.duplicate_count += 1
+        if len(self.duplicates) < MAX_LISTED:
+            self.duplicates.append({"row": row.number, **row.duplicate})
+
+
+class RowChecker:
+    """Validates cells of one kind of record; model fields validate their values
+    (lengths, choices, credit code, URL) without touching the database."""
+
+    columns: tuple[Column, ...]
+    model: type
+
+    def __init__(self, *, by, layout: Layout, outcome: Outcome):
+        self.by, self.layout, self.outcome = by, layout, outcome
+        self.choices = {
+            c.field: choice_lookup(c.choices) for c in self.columns if c.kind == "choice"
+        }
+        self.options = {
+            c.field: ", ".join(str(label) for label in c.choices.labels)
+            for c in self.columns
+            if c.kind == "choice"
+        }
+        self.present = [c for c in self.columns if c.field in layout.positions]
+
+    def error(self, number: int, column: Column, message) -> None:
+        label = self.layout.labels.get(column.field) or column.header()
+        self.outcome.add_error(row_error(number, label, message))
+
+    def clean(self, number: int, cells: list) -> tuple[dict, bool]:
+        """The row's clean values, and whether every cell was valid."""
+        values, ok = {}, True
+        for column in self.present:
+            index = self.layout.positions[column.field]
+            raw = cells[index] if index < len(cells) else None
+            text = cell_text(raw)
+            if not text:
+                if column.required:
+                    self.error(number, column, REQUIRED_VALUE)
+                    ok = False
+                continue
+            try:
+                values[column.field] = self.clean_value(column, raw, text)
+            except ValidationError as exc:
+                self.error(number, column, " ".join(str(m) for m in exc.messages))
+                ok = False
+        return values, ok
+
+    def clean_value(self, column: Column, raw, text: str):
+        if column.kind == "choice":
+            value = self.choices[column.field].get(normalize_text(text))
+            if value is None:
+                raise ValidationError(
+                    UNKNOWN_OPTION % {"value": text, "options": self.options[column.field]}
+                )
+            return value
+        if column.kind == "date":
+            try:
+                return parse_date(raw)
+            except ValueError as exc:
+                raise ValidationError(BAD_DATE % {"value": text}) from exc
+        if column.kind == "int":
+            try:
+                number = int(float(text))
+            except ValueError as exc:
+                raise ValidationError(BAD_NUMBER % {"value": text}) from exc
+            if not 1 <= number <= 5:
+                raise ValidationError(BAD_NUMBER % {"value": text})
+            return number
+        if column.kind == "tags":
+            tags = [t.strip() for t in TAG_SEPARATORS.split(text) if t.strip()]
+            model_field = self.model._meta.get_field(column.field)
+            return model_field.clean(tags, None)
+        if column.kind in ("owner", "customer"):
+            return text
+        if column.field == "credit_code":
+            text = text.upper().replace(" ", "")
+        return self.model._meta.get_field(column.field).clean(text, None)
+
+
+class CustomerChecker(RowChecker):
+    columns = CUSTOMER_COLUMNS
+    model = Customer
+
+
+class ContactChecker(RowChecker):
+    columns = CONTACT_COLUMNS
+    model = Contact
+
+
+def _chunks(rows: Iterator, size: int) -> Iterator[list]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def _in_chunks(values, size: int = CHUNK_SIZE):
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+# --- Owners -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnerInfo:
+    user_id: int
+    department_id: int
+    branch_id: int
+
+
+def _owner_info(usernames: set[str]) -> dict[str, OwnerInfo]:
+    """Active employees by user name, with their department and branch (one query)."""
+    if not usernames:
+        return {}
+    rows = (
+        get_user_model()
+        .objects.filter(username__in=usernames, is_active=True, employee__is_active=True)
+        .values_list("username", "pk", "employee__department_id", "employee__department__branch_id")
+    )
+    return {name: OwnerInfo(pk, dept, branch) for name, pk, dept, branch in rows}
+
+
+def _importer_info(by) -> OwnerInfo | None:
+    found = _owner_info({by.get_username()})
+    return found.get(by.get_username())
+
+
+# --- Bulk writing ---------------------------------------------------------------------------
+
+
+def reserve_ids(model, count: int) -> list[int]:
+    """``count`` new primary keys of ``model`` from its sequence, in one query."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+def copy_rows(model, columns: list[str], rows: Iterable[tuple]) -> None:
+    """``COPY table (columns) FROM STDIN``: the fastest way PostgreSQL takes rows."""
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({names}) FROM STDIN"
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(sql) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+# --- Customers ------------------------------------------------------------------------------
+
+#: Customer fields an update may change (owner and stage have their own services).
+CUSTOMER_UPDATABLE = tuple(c.field for c in CUSTOMER_COLUMNS if c.field != "owner")
+
+
+class CustomerPass:
+    """One pass over a customer file: check (``write=False``) or import."""
+
+    checker_class = CustomerChecker
+
+    def __init__(self, *, job: ImportJob, by, on_duplicate: str, write: bool, outcome: Outcome):
+        self.job, self.by, self.on_duplicate, self.write = job, by, on_duplicate, write
+        self.outcome = outcome
+        # Keys of the earlier rows of the file -> the row number that had them first.
+        self.seen = {"credit_code": {}, "name": {}, "phone": {}}
+        self.updating: set[int] = set()
+        self.deferred_search: list[int] = []
+        self.importer = _importer_info(by)
+        self.cause = str(IMPORT_CAUSE % {"file": job.file_name})
+
+    def keys(self, row: Row) -> dict[str, str]:
+        values = row.values
+        if "_keys" not in values:
+            values["_keys"] = {
+                "credit_code": values.get("credit_code", ""),
+                "name": normalize_company_name(values.get("name", "")),
+                "phone": normalize_phone(values.get("phone", "")),
+            }
+        return values["_keys"]
+
+    def existing(self, rows: list[Row]) -> dict[str, dict[str, tuple]]:
+        """Existing customers matching the chunk, per key type: one query each."""
+        found: dict[str, dict[str, tuple]] = {}
+        columns = {
+            "credit_code": "credit_code",
+            "name": "normalized_name",
+            "phone": "normalized_phone",
+        }
+        for key, column in columns.items():
+            values = {self.keys(row)[key] for row in rows} - {""}
+            found[key] = {}
+            if values:
+                # ``exclude(...="")`` lets the planner use the partial unique index.
+                matches = Customer.objects.filter(**{f"{column}__in": values}).exclude(
+                    **{column: ""}
+                )
+                for match in matches.values_list(column, "pk", "name", "is_archived"):
+                    found[key].setdefault(match[0], match[1:])
+        ids = {m[0] for per_key in found.values() for m in per_key.values()}
+        self.visible = (
+            set(
+                Customer.objects.visible_to(self.by).filter(pk__in=ids).values_list("pk", flat=True)
+            )
+            if ids
+            else set()
+        )
+        return found
+
+    def classify(self, rows: list[Row]) -> None:
+        existing = self.existing(rows)
+        for row in rows:
+            keys = self.keys(row)
+            match_on = [k for k in ("credit_code", "name", "phone") if keys[k] in existing[k]]
+            earlier = [k for k in ("credit_code", "name", "phone") if keys[k] in self.seen[k]]
+            target = existing[match_on[0]][keys[match_on[0]]] if match_on else None
+            for key in ("credit_code", "name", "phone"):
+                if keys[key]:
+                    self.seen[key].setdefault(keys[key], row.number)
+            if not match_on and not earlier:
+                continue
+            row.duplicate = {"on": match_on or earlier}
+            if target is not None:
+                pk, name, archived = target
+                row.duplicate["existing"] = (
+                    {"id": pk, "name": name} if pk in self.visible else {"hidden": True}
+                )
+            else:
+                row.duplicate["file_row"] = self.seen[earlier[0]][keys[earlier[0]]]
+            self.outcome.add_duplicate(row)
+            row.action = self.decide(row, target, match_on, earlier)
+
+    def decide(self, row: Row, target, match_on, earlier) -> str:
+        if self.on_duplicate == ImportJob.OnDuplicate.CREATE:
+            taken = "credit_code" in match_on or "credit_code" in earlier
+            return "skip" if taken else "create"
+        if self.on_duplicate == ImportJob.OnDuplicate.UPDATE and target is not None:
+            pk, _name, archived = target
+            if pk in self.visible and not archived and pk not in self.updating:
+                self.updating.add(pk)
+                row.target_id = pk
+                return "update"
+        return "skip"
+
+    def owners(self, rows: list[Row], checker: RowChecker) -> None:
+        """Resolve the owner column (default: the importer); errors name the row."""
+        column = next(c for c in CUSTOMER_COLUMNS if c.field == "owner")
+        infos = _owner_info({row.values["owner"] for row in rows if "owner" in row.values})
+        for row in rows:
+            name = row.values.pop("owner", None)
+            info = infos.get(name) if name else self.importer
+            if info is None and (name or row.action != "error"):
+                message = UNKNOWN_OWNER % {"value": name} if name else NO_DEFAULT_OWNER
+                checker.error(row.number, column, message)
+                row.action = "error"
+            row.values["_owner"] = info
+
+    def chunk(self, rows: list[Row], checker: RowChecker) -> None:
+        self.owners(rows, checker)
+        rows = [row for row in rows if row.action != "error"]
+        self.classify(rows)
+        if not self.write or self.outcome.error_count:
+            return
+        self.create([row for row in rows if row.action == "create"])
+        self.update([row for row in rows if row.action == "update"])
+        self.outcome.skipped += sum(1 for row in rows if row.action == "skip")
+
+    def create(self, rows: list[Row]) -> None:
+        """COPY the chunk's customers, their history rows and first lifecycle
+        events: what ``customer_create`` writes, without a statement per row."""
+        if not rows:
+            return
+        now = timezone.now()
+        ids = reserve_ids(Customer, len(rows))
+        fields = list(Customer._meta.concrete_fields)
+        defaults = {f.attname: f.get_default() for f in fields}
+        defaults.update(created_at=now, updated_at=now, search_vector=None)
+        customer_rows = []
+        for pk, row in zip(ids, rows, strict=True):
+            owner: OwnerInfo = row.values["_owner"]
+            keys = self.keys(row)
+            values = {
+                **defaults,
+                **{k: v for k, v in row.values.items() if not k.startswith("_")},
+                "id": pk,
+                "owner_id": owner.user_id,
+                "department_id": owner.department_id,
+                "branch_id": owner.branch_id,
+                "normalized_name": keys["name"],
+                "name_key": company_name_key(keys["name"]),
+                "normalized_phone": keys["phone"],
+            }
+            customer_rows.append(tuple(values[f.attname] for f in fields))
+        copy_rows(Customer, [f.column for f in fields], customer_rows)
+        history = Customer.history.model
+        copy_rows(
+            history,
+            [
+                *(f.column for f in fields),
+                "history_date",
+                "history_change_reason",
+                "history_type",
+                "history_user_id",
+            ],
+            ((*values, now, None, "+", self.by.pk) for values in customer_rows),
+        )
+        stage = fields.index(Customer._meta.get_field("lifecycle_stage"))
+        copy_rows(
+            LifecycleEvent,
+            ["customer_id", "from_stage", "to_stage", "at", "by_id", "cause"],
+            (
+                (pk, "", values[stage], now, self.by.pk, self.cause)
+                for pk, values in zip(ids, customer_rows, strict=True)
+            ),
+        )
+        self.search(ids)
+        self.outcome.created += len(ids)
+
+    def search(self, ids: list[int]) -> None:
+        """Search documents: in this transaction for small imports; for large
+        ones, in tasks after the commit (their pinyin and word segmentation
+        cost more than the rest of the import together)."""
+        if self.job.total and self.job.total <= SEARCH_INLINE_ROWS:
+            self.refresh(ids)
+        else:
+            self.deferred_search.extend(ids)
+
+    def refresh(self, ids: list[int]) -> None:
+        refresh_customer_search(customer_ids=ids)
+
+    def update(self, rows: list[Row]) -> None:
+        if not rows:
+            return
+        found = Customer.objects.in_bulk([row.target_id for row in rows])
+        changed_fields: set[str] = set()
+        customers = []
+        for row in rows:
+            customer = found[row.target_id]
+            for name in CUSTOMER_UPDATABLE:
+                if name in row.values:
+                    setattr(customer, name, row.values[name])
+                    changed_fields.add(name)
+            keys = self.keys(row)
+            if "name" in row.values:
+                customer.normalized_name = keys["name"]
+                customer.name_key = company_name_key(keys["name"])
+            if "phone" in row.values:
+                customer.normalized_phone = keys["phone"]
+            customer.updated_at = timezone.now()
+            customer._history_user = self.by
+            customers.append(customer)
+        fields = [*changed_fields, "normalized_name", "name_key", "normalized_phone", "updated_at"]
+        Customer.objects.bulk_update(customers, fields)
+        Customer.history.bulk_history_create(
+            customers, update=True, default_user=self.by, default_change_reason=self.cause
+        )
+        self.search([c.pk for c in customers])
+        self.outcome.updated += len(customers)
+
+
+# --- Contacts -------------------------------------------------------------------------------
+
+CONTACT_UPDATABLE = tuple(c.field for c in CONTACT_COLUMNS if c.field != "customer")
+
+
+class ContactPass(CustomerPass):
+    """Contacts: the customer column names a customer the importer can see (by
+    credit code or name); duplicates are contacts of that customer with the
+    same mobile, e-mail or name."""
+
+    checker_class = ContactChecker
+    KEYS = ("mobile", "email", "name")
+
+    def refresh(self, ids: list[int]) -> None:
+        refresh_contact_search(contact_ids=ids)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.seen = {key: {} for key in self.KEYS}
+
+    def customers(self, rows: list[Row], checker: RowChecker) -> None:
+        column = CONTACT_COLUMNS[0]
+        texts = {row.values["customer"] for row in rows if "customer" in row.values}
+        codes = {text.upper() for text in texts}
+        names = {normalize_company_name(text) for text in texts} - {""}
+        visible = Customer.objects.visible_to(self.by)
+        fields = ("pk", "credit_code", "normalized_name", "owner_id", "department_id", "branch_id")
+        by_code, by_name = {}, {}
+        for match in visible.filter(credit_code__in=codes).values_list(*fields):
+            by_code[match[1]] = match
+        for match in visible.filter(normalized_name__in=names).values_list(*fields):
+            by_name.setdefault(match[2], []).append(match)
+        for row in rows:
+            text = row.values.pop("customer", "")
+            if not text:
+                row.action = "error"  # the missing value is already reported
+                continue
+            match = by_code.get(text.upper())
+            candidates = by_name.get(normalize_company_name(text), [])
+            if match is None and len(candidates) == 1:
+                match = candidates[0]
+            if match is None:
+                message = AMBIGUOUS_CUSTOMER if len(candidates) > 1 else UNKNOWN_CUSTOMER
+                checker.error(row.number, column, message % {"value": text})
+                row.action = "error"
+                continue
+            row.values["_customer"] = match
+
+    def keys(self, row: Row) -> dict[str, str]:
+        values = row.values
+        if "_keys" not in values:
+            customer_id = values["_customer"][0]
+            mobile = normalize_phone(values.get("mobile", ""))
+            email = values.get("email", "").lower()
+            values["_keys"] = {
+                "mobile": (customer_id, mobile) if mobile else "",
+                "email": (customer_id, email) if email else "",
+                "name": (customer_id, normalize_text(values.get("name", ""))),
+            }
+        return values["_keys"]
+
+    def existing(self, rows: list[Row]) -> dict[str, dict]:
+        """Contacts of the chunk's customers: one query."""
+        found: dict[str, dict] = {key: {} for key in self.KEYS}
+        customer_ids = {row.values["_customer"][0] for row in rows}
+        contacts = Contact.objects.filter(customer_id__in=customer_ids).values_list(
+            "pk", "customer_id", "name", "normalized_mobile", "email"
+        )
+        for pk, customer_id, name, mobile, email in contacts:
+            target = (pk, name, False)
+            if mobile:
+                found["mobile"].setdefault((customer_id, mobile), target)
+            if email:
+                found["email"].setdefault((customer_id, email.lower()), target)
+            found["name"].setdefault((customer_id, normalize_text(name)), target)
+        # The customers are visible, so their contacts are too.
+        self.visible = {target[0] for per_key in found.values() for target in per_key.values()}
+        return found
+
+    def classify(self, rows: list[Row]) -> None:
+        existing = self.existing(rows)
+        for row in rows:
+            keys = self.keys(row)
+            match_on = [k for k in self.KEYS if keys[k] and keys[k] in existing[k]]
+            earlier = [k for k in self.KEYS if keys[k] and keys[k] in self.seen[k]]
+            target = existing[match_on[0]][keys[match_on[0]]] if match_on else None
+            for key in self.KEYS:
+                if keys[key]:
+                    self.seen[key].setdefault(keys[key], row.number)
+            if not match_on and not earlier:
+                continue
+            row.duplicate = {"on": match_on or earlier}
+            if target is not None:
+                row.duplicate["existing"] = {"id": target[0], "name": target[1]}
+            else:
+                row.duplicate["file_row"] = self.seen[earlier[0]][keys[earlier[0]]]
+            self.outcome.add_duplicate(row)
+            row.action = self.decide(row, target, [], earlier)
+
+    def chunk(self, rows: list[Row], checker: RowChecker) -> None:
+        self.customers(rows, checker)
+        rows = [row for row in rows if row.action != "error"]
+        self.classify(rows)
+        if not self.write or self.outcome.error_count:
+            return
+        self.create([row for row in rows if row.action == "create"])
+        self.update([row for row in rows if row.action == "update"])
+        self.outcome.skipped += sum(1 for row in rows if row.action == "skip")
+
+    def create(self, rows: list[Row]) -> None:
+        if not rows:
+            return
+        contacts = []
+        for row in rows:
+            values = {k: v for k, v in row.values.items() if not k.startswith("_")}
+            customer_id, _code, _name, owner_id, department_id, branch_id = row.values["_customer"]
+            contact = Contact(
+                customer_id=customer_id,
+                owner_id=owner_id,
+                department_id=department_id,
+                branch_id=branch_id,
+                **values,
+            )
+            contact.normalized_mobile = normalize_phone(contact.mobile)
+            contact._history_user = self.by
+            contacts.append(contact)
+        Contact.objects.bulk_create(contacts)
+        Contact.history.bulk_history_create(contacts, default_user=self.by)
+        self.search([c.pk for c in contacts])
+        self.outcome.created += len(contacts)
+
+    def update(self, rows: list[Row]) -> None:
+        if not rows:
+            return
+        found = Contact.objects.in_bulk([row.target_id for row in rows])
+        changed_fields: set[str] = set()
+        contacts, job_changes = [], []
+        today = timezone.localdate()
+        for row in rows:
+            contact = found[row.target_id]
+            before = (contact.title, contact.department_name)
+            for name in CONTACT_UPDATABLE:
+                if name in row.values:
+                    setattr(contact, name, row.values[name])
+                    changed_fields.add(name)
+            contact.normalized_mobile = normalize_phone(contact.mobile)
+            contact.updated_at = timezone.now()
+            contact._history_user = self.by
+            contacts.append(contact)
+            if (contact.title, contact.department_name) != before:
+                job_changes.append(
+                    ContactJobChange(
+                        contact=contact,
+                        old_title=before[0],
+                        new_title=contact.title,
+                        old_department=before[1],
+                        new_department=contact.department_name,
+                        changed_at=today,
+                        recorded_by=self.by,
+                    )
+                )
+        Contact.objects.bulk_update(contacts, [*changed_fields, "normalized_mobile", "updated_at"])
+        Contact.history.bulk_history_create(
+            contacts, update=True, default_user=self.by, default_change_reason=self.cause
+        )
+        ContactJobChange.objects.bulk_create(job_changes)
+        self.search([c.pk for c in contacts])
+        self.outcome.updated += len(contacts)
+
+
+# --- Passes -----------------------------------------------------------------------------------
+
+PASSES = {ImportJob.Kind.CUSTOMERS: CustomerPass, ImportJob.Kind.CONTACTS: ContactPass}
+COLUMNS = {ImportJob.Kind.CUSTOMERS: CUSTOMER_COLUMNS, ImportJob.Kind.CONTACTS: CONTACT_COLUMNS}
+
+
+def progress_key(job: ImportJob) -> str:
+    return f"crm:import-progress:{job.token}"
+
+
+def _report(job: ImportJob, *, processed: int, total: int) -> None:
+    """Progress for the polling page. In the cache, because the import's own
+    transaction hides its writes (the job row too) until it commits."""
+    cache.set(progress_key(job), {"processed": processed, "total": total}, timeout=3600)
+
+
+def run_pass(
+    job: ImportJob,
+    *,
+    by,
+    on_duplicate: str = ImportJob.OnDuplicate.SKIP,
+    write: bool,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Outcome, Table, Layout]:
+    """Read the job's file once, chunk by chunk; check every row and, with
+    ``write``, write them. Raises ``ImportFileError`` for an unreadable file."""
+    table = open_table(job)
+    outcome = Outcome()
+    layout, header_errors = map_header(table.header, COLUMNS[job.kind])
+    for error in header_errors:
+        outcome.add_error(error)
+    if header_errors:
+        return outcome, table, layout
+    current = PASSES[job.kind](
+        job=job, by=by, on_duplicate=on_duplicate, write=write, outcome=outcome
+    )
+    checker = current.checker_class(by=by, layout=layout, outcome=outcome)
+    for chunk in _chunks(table.rows, CHUNK_SIZE):
+        outcome.total += len(chunk)
+        rows = []
+        for number, cells in chunk:
+            values, ok = checker.clean(number, cells)
+            rows.append(Row(number=number, values=values, action="create" if ok else "error"))
+        if rows:
+            current.chunk(rows, checker)
+        if write and outcome.error_count:
+            raise RowErrors(outcome.errors, outcome.error_count)
+        if progress is not None:
+            progress(outcome.total, max(table.estimated_rows, outcome.total))
+    if write and current.deferred_search:
+        from customers.tasks import refresh_search
+
+        for ids in _in_chunks(current.deferred_search):
+            transaction.on_commit(lambda ids=ids: refresh_search.delay(kind=job.kind, ids=ids))
+    if outcome.total == 0:
+        outcome.add_error(row_error(2, "—", NO_DATA_ROWS))
+    outcome.errors.sort(key=lambda error: error["row"] or 0)  # stable: columns keep their order
+    return outcome, table, layout
+
+
+# --- Services --------------------------------------------------------------------------------
+
+
+def import_job_create(*, by, kind: str, upload: UploadedFile) -> ImportJob:
+    """Keep an upload as a new job of ``by``, to be checked."""
+    job = ImportJob(
+        token=uuid.uuid4(),
+        kind=ImportJob.Kind(kind),
+        file_name=upload.name[:255],
+        created_by=by,
+        status=ImportJob.Status.CHECKING,
+    )
+    job.file.save(f"{job.token}-{upload.name[-80:]}", upload, save=False)
+    job.save()
+    return job
+
+
+def import_job_check(*, job: ImportJob) -> ImportJob:
+    """Check every row of the file: errors and duplicates go into the job (the preview)."""
+    by = job.created_by
+    try:
+        outcome, table, layout = run_pass(
+            job,
+            by=by,
+            write=False,
+            progress=lambda done, total: _report(job, processed=done, total=total),
+        )
+    except ImportFileError as exc:
+        job.status = ImportJob.Status.INVALID
+        job.errors = [{"row": None, "column": None, "message": exc.message, "text": exc.message}]
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "errors", "finished_at"])
+        return job
+    job.encoding = table.encoding
+    job.total = outcome.total
+    job.errors = outcome.errors
+    job.duplicates = outcome.duplicates
+    job.duplicate_count = outcome.duplicate_count
+    job.result = {"error_count": outcome.error_count, "ignored_columns": layout.ignored}
+    job.status = ImportJob.Status.INVALID if outcome.error_count else ImportJob.Status.CHECKED
+    job.save(
+        update_fields=[
+            "encoding",
+            "total",
+            "errors",
+            "duplicates",
+            "duplicate_count",
+            "result",
+            "status",
+        ]
+    )
+    cache.delete(progress_key(job))
+    return job
+
+
+def import_job_confirm(*, job: ImportJob, by, on_duplicate: str) -> ImportJob:
+    """The user chose what to do with duplicates: queue the import."""
+    job.on_duplicate = ImportJob.OnDuplicate(on_duplicate)
+    job.status = ImportJob.Status.QUEUED
+    job.processed = 0
+    job.save(update_fields=["on_duplicate", "status", "processed"])
+    return job
+
+
+def _prefer_indexes() -> None:
+    """Within the import's transaction, look duplicates up by index.
+
+    The table's statistics do not count the rows this transaction has added,
+    so after a few chunks the planner would still take the table for small
+    and scan all of it for every chunk's lookups (quadratic in the file).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+
+
+def customer_import(*, job: ImportJob, by, on_duplicate: str) -> ImportJob:
+    """Import the rows of a checked job (customers or contacts), all or nothing.
+
+    The rows are written in one transaction; a row error, an unreadable file
+    or a database error rolls everything back and leaves the job ``failed``
+    with the reasons. The job row itself is written outside that transaction,
+    so the failure is kept.
+    """
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    job.status = ImportJob.Status.RUNNING
+    failure: list[dict] | None = None
+    try:
+        with transaction.atomic():
+            _prefer_indexes()
+            outcome, table, _layout = run_pass(
+                job,
+                by=by,
+                on_duplicate=on_duplicate,
+                write=True,
+                progress=lambda done, total: _report(job, processed=done, total=total),
+            )
+            if outcome.error_count:
+                raise RowErrors(outcome.errors, outcome.error_count)
+    except RowErrors as exc:
+        failure, error_count = exc.errors, exc.count
+    except ImportFileError as exc:
+        failure = [{"row": None, "column": None, "message": exc.message, "text": exc.message}]
+        error_count = 1
+    except IntegrityError as exc:
+        failure = [{"row": None, "column": None, "message": str(exc), "text": str(exc)}]
+        error_count = 1
+    job.finished_at = timezone.now()
+    cache.delete(progress_key(job))
+    if failure is not None:
+        job.status = ImportJob.Status.FAILED
+        job.errors = failure
+        job.result = {**job.result, "error_count": error_count}
+        job.save(update_fields=["status", "errors", "result", "finished_at"])
+        return job
+    job.status = ImportJob.Status.DONE
+    job.processed = outcome.total
+    job.result = {
+        **job.result,
+        "created": outcome.created,
+        "updated": outcome.updated,
+        "skipped": outcome.skipped,
+    }
+    job.save(update_fields=["status", "processed", "result", "finished_at"])
+    return job
+
+
+def import_job_progress(job: ImportJob) -> dict:
+    """What the progress bar shows: running figures from the cache, else the job's."""
+    running = cache.get(progress_key(job)) or {}
+    total = running.get("total") or job.total
+    processed = running.get("processed", job.processed)
+    finished = job.status in (
+        ImportJob.Status.CHECKED,
+        ImportJob.Status.INVALID,
+        ImportJob.Status.DONE,
+        ImportJob.Status.FAILED,
+    )
+    return {
+        "status": job.status,
+        "status_label": str(job.get_status_display()),
+        "processed": processed,
+        "total": total,
+        "percent": 100 if finished else int(100 * processed / total) if total else 0,
+        "finished": finished,
+        "result": job.result,
+    }
