@@ -101,6 +101,7 @@ def test_the_page_previews_then_hands_over(org, rep_book, client):
 def test_the_page_offers_only_employees_in_scope(org, client):
     client.force_login(org.manager)
     page = client.get(reverse("organisation:handover")).content.decode()
+
     def offered(employee):  # viewflow renders the options as JSON
         return f"&quot;value&quot;: &quot;{employee.pk}&quot;" in page
 
