@@ -7,6 +7,7 @@ from django.views.i18n import JavaScriptCatalog
 from viewflow.contrib.auth import AuthViewset
 
 from crm import views
+from crm.search import search_view
 from crm.site import site
 
 admin.site.site_header = admin.site.site_title = _("CRM administration")
@@ -17,6 +18,7 @@ urlpatterns = [
     path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),
     path("accounts/", AuthViewset(with_profile_view=True).urls),
     path("admin/", admin.site.urls),
+    path("search/", search_view, name="search"),
     path("", site.urls),
 ]
 

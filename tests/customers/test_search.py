@@ -1,0 +1,263 @@
+"""CUS-9: search documents, query building and the customer/contact providers."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from crm.search import search_providers
+from customers.models import Contact, Customer
+from customers.search import (
+    contact_document,
+    customer_document,
+    query_tokens,
+    search_tokens,
+    tsquery,
+)
+from customers.search_providers import ContactSearchProvider, CustomerSearchProvider
+from customers.services import contact_update, customer_update
+from customers.validators import credit_code_check_character
+from tests.factories import make_contact, make_customer
+
+CREDIT_CODE = "91310000MA1FL8XX3" + credit_code_check_character("91310000MA1FL8XX3")
+
+
+def _names(queryset) -> list[str]:
+    return [obj.name for obj in queryset] if queryset is not None else []
+
+
+def customers_found(user, query: str) -> list[str]:
+    return _names(CustomerSearchProvider().queryset(user=user, query=query))
+
+
+def contacts_found(user, query: str) -> list[str]:
+    return _names(ContactSearchProvider().queryset(user=user, query=query))
+
+
+# --- Documents and queries (no database) -----------------------------------
+
+
+def test_a_company_name_is_segmented_with_its_pinyin_and_initials():
+    tokens = search_tokens("上海华信精密机械有限公司")
+
+    assert {"上海华信精密机械有限公司", "上海", "华信", "精密", "机械", "有限公司"} <= set(tokens)
+    # From each word on, so a query starting mid-name is still a prefix.
+    assert {"华信精密机械有限公司", "精密机械有限公司"} <= set(tokens)
+    assert {"shanghaihuaxinjingmijixieyouxiangongsi", "shhxjmjxyxgs"} <= set(tokens)
+    assert {"huaxinjingmijixieyouxiangongsi", "hxjmjxyxgs"} <= set(tokens)
+
+
+def test_a_person_name_is_cut_per_character():
+    tokens = search_tokens("王小明")
+
+    assert {"王小明", "小明", "wangxiaoming", "wxm", "xiaoming", "xm"} <= set(tokens)
+
+
+def test_documents_hold_codes_phones_and_emails():
+    customer = customer_document("华信", "", CREDIT_CODE, "021-6288 1234")
+    contact = contact_document(
+        "张三", "(021) 6288-1234", "+86 138 1234 5678", "Zhang.San@Example.com"
+    )
+
+    assert CREDIT_CODE.lower() in customer.split()
+    assert "02162881234" in customer.split()
+    assert {"zhangsan", "zs", "02162881234", "13812345678"} <= set(contact.split())
+    assert {"zhang.san@example.com", "zhang", "san", "example", "com"} <= set(contact.split())
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ""),
+        ("   ", ""),
+        ("a", ""),
+        ("张", ""),
+        ("!!", ""),
+        ("zs", "'zs'"),  # two letters: whole initials, not a prefix
+        ("zhangsan", "'zhangsan':*"),
+        ("zhang san", "(('zhang':* & 'san':*) | 'zhangsan':*)"),
+        ("上海华信", "('上海华信':* | ('上海':* & '华信':*))"),
+        ("张三", "'张三':*"),
+        ("138 1234", "'1381234':*"),
+        ("021-62881234", "'02162881234':*"),
+        ("0086 138 1234 5678", "('008613812345678':* | '13812345678':*)"),
+        ("123", "'123'"),
+    ],
+)
+def test_queries_become_safe_prefix_tsqueries(query, expected):
+    assert tsquery(query) == expected
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["a' | b:*", "x & !y", "(foo) <-> bar", "\\'; DROP TABLE x; --", "a:*:*:*", "上海'&|!"],
+)
+@pytest.mark.django_db
+def test_tsquery_syntax_in_the_input_is_never_passed_through(query):
+    text = tsquery(query)
+
+    assert all(ch not in text.replace(":*", "").replace("'", "") for ch in "!<>\\;-")
+    with connection.cursor() as cursor:  # and PostgreSQL accepts it
+        cursor.execute("SELECT to_tsquery('simple', %s)", [text])
+
+
+def test_query_tokens_drop_one_character_noise():
+    assert query_tokens("上海 a 华信") == ["上海", "华信"]
+    assert query_tokens("021 6288 1234") == ["02162881234"]
+
+
+# --- Providers -------------------------------------------------------------------
+
+
+@pytest.fixture
+def huaxin(org):
+    return make_customer(
+        org.rep,
+        name="上海华信精密机械有限公司",
+        short_name="华信精密",
+        credit_code=CREDIT_CODE,
+        phone="021-62881234",
+    )
+
+
+@pytest.fixture
+def zhangsan(huaxin):
+    return make_contact(
+        huaxin,
+        name="张三",
+        phone="021-62885678",
+        mobile="13812345678",
+        email="zhang.san@huaxin.example.com",
+    )
+
+
+@pytest.fixture
+def others(org):
+    """Names that share words or sounds with the ones searched for."""
+    shanghai = make_customer(org.rep, name="上海恒通物流有限公司")
+    make_customer(org.rep, name="北京华阳软件有限公司")
+    make_contact(shanghai, name="张伟", mobile="13912345678")
+    make_contact(shanghai, name="李四", email="lisi@hengtong.example.com")
+    return shanghai
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "上海华信",
+        "华信",
+        "华信精密",
+        "上海机械",
+        "上海华信精密机械有限公司",
+        "shhx",
+        "hxjm",
+        "huaxin",
+        "shanghaihuaxin",
+        "华信精密",
+    ],
+)
+def test_a_company_is_found_by_words_pinyin_and_initials(org, huaxin, others, query):
+    assert customers_found(org.rep, query) == ["上海华信精密机械有限公司"]
+
+
+def test_a_common_word_finds_every_company_with_it_exact_name_then_closest_first(
+    org, huaxin, others
+):
+    make_customer(org.rep, name="上海")
+    make_customer(org.rep, name="华东上海有限公司")
+
+    assert customers_found(org.rep, "上海") == [
+        "上海",  # the exact name
+        "上海恒通物流有限公司",  # names starting with it, shorter first
+        "上海华信精密机械有限公司",
+        "华东上海有限公司",  # then the others
+    ]
+
+
+@pytest.mark.parametrize("query", [CREDIT_CODE, CREDIT_CODE.lower(), CREDIT_CODE[:8]])
+def test_a_company_is_found_by_its_credit_code(org, huaxin, others, query):
+    assert customers_found(org.rep, query) == ["上海华信精密机械有限公司"]
+
+
+@pytest.mark.parametrize("query", ["021-62881234", "02162881234", "(021) 6288 1234", "6288123"])
+def test_a_company_is_found_by_its_phone(org, huaxin, others, query):
+    assert customers_found(org.rep, query) == ["上海华信精密机械有限公司"]
+
+
+@pytest.mark.parametrize("query", ["张三", "zs", "zhangsan", "zhang san", "zhangs"])
+def test_a_contact_is_found_by_name_pinyin_and_initials(org, zhangsan, others, query):
+    assert contacts_found(org.rep, query) == ["张三"]
+
+
+def test_two_letter_initials_match_whole_initials_only(org, zhangsan, others):
+    make_contact(others, name="赵四")  # zs as well
+    make_contact(others, name="张三丰")  # zsf: starts with zs, but is not zs
+
+    assert contacts_found(org.rep, "zs") == ["张三", "赵四"]
+    assert contacts_found(org.rep, "zsf") == ["张三丰"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "13812345678",
+        "138 1234 5678",
+        "+86 138-1234-5678",
+        "1381234",
+        "13812",
+        "02162885678",
+        "62885678",
+        "zhang.san@huaxin.example.com",
+        "zhang.san@hua",
+        "zhang.san",
+    ],
+)
+def test_a_contact_is_found_by_phone_mobile_and_email(org, zhangsan, others, query):
+    assert contacts_found(org.rep, query) == ["张三"]
+
+
+def test_a_given_name_finds_the_person(org, huaxin):
+    make_contact(huaxin, name="王小明")
+
+    assert contacts_found(org.rep, "小明") == ["王小明"]
+    assert contacts_found(org.rep, "xiaoming") == ["王小明"]
+
+
+def test_noise_finds_nothing_without_a_query(org, huaxin, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        for query in ("", " ", "a", "张", "-", "!!", "a b c"):
+            assert CustomerSearchProvider().queryset(user=org.rep, query=query) is None
+            assert ContactSearchProvider().queryset(user=org.rep, query=query) is None
+
+
+def test_search_obeys_the_data_scope(org, zhangsan, others):
+    # rep2 works in another branch; rep_b is rep's colleague (own scope).
+    for user in (org.rep2, org.rep_b):
+        assert customers_found(user, "上海华信") == []
+        assert contacts_found(user, "张三") == []
+        assert contacts_found(user, "13812345678") == []
+        assert customers_found(user, CREDIT_CODE) == []
+    # Those above rep in the department and branch do see them.
+    for user in (org.manager, org.branch_mgr):
+        assert customers_found(user, "上海华信") == ["上海华信精密机械有限公司"]
+        assert contacts_found(user, "zs") == ["张三"]
+
+
+def test_documents_follow_changes_made_through_the_services(org, zhangsan, huaxin):
+    customer_update(customer=huaxin, by=org.rep, name="苏州远大新材料有限公司")
+    contact_update(contact=zhangsan, by=org.rep, name="李雷", mobile="13700001111")
+
+    assert customers_found(org.rep, "上海华信") == []
+    assert customers_found(org.rep, "远大") == ["苏州远大新材料有限公司"]
+    assert contacts_found(org.rep, "zs") == []
+    assert contacts_found(org.rep, "lilei") == ["李雷"]
+    assert contacts_found(org.rep, "13700001111") == ["李雷"]
+    assert Customer.objects.filter(search_vector__isnull=True).count() == 0
+    assert Contact.objects.filter(search_vector__isnull=True).count() == 0
+
+
+def test_customers_registers_its_providers():
+    assert [p.key for p in search_providers if p.key in ("customers", "contacts")] == [
+        "customers",
+        "contacts",
+    ]
