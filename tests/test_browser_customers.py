@@ -60,6 +60,8 @@ def test_rep_logs_a_follow_up_and_sees_the_next_step_on_the_start_page(browser, 
         customer, name="王总", title="总经理", decision_role="decider", attitude="champion"
     )
     make_contact(customer, name="李工", title="IT经理", reports_to=boss, attitude="skeptic")
+    zhang = make_contact(customer, name="张三", title="项目经理", mobile="13800138000")
+    make_contact(make_customer(org.rep2, name="华南某公司"), name="张三丰")  # not rep's
 
     page = browser.new_page(locale="en-US")
     problems: list[str] = []
@@ -104,6 +106,16 @@ def test_rep_logs_a_follow_up_and_sees_the_next_step_on_the_start_page(browser, 
     expect(steps).to_contain_text("发送正式报价")
     steps.get_by_role("link", name="杭州启明软件有限公司").click()
     page.wait_for_url(f"**{customer.get_absolute_url()}#follow-ups")
+
+    # One-box search by pinyin initials finds 张三, as the rep types.
+    box = page.locator('[data-testid="search-box"]')
+    box.fill("zs")
+    results = page.locator('[data-testid="search-result"]')
+    expect(results.filter(has_text="张三")).to_have_count(1)
+    expect(results.filter(has_text="张三丰")).to_have_count(0)  # outside the rep's scope
+    results.filter(has_text="张三").click()
+    page.wait_for_url(f"**{zhang.get_absolute_url()}")
+    expect(page.locator("body")).to_contain_text("项目经理")
 
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
     assert not problems, problems
