@@ -31,8 +31,12 @@ def employee_create(
     manager: Employee | None = None,
     language: str = "",
     is_superuser: bool = False,
+    password_hash: str = "",
 ) -> Employee:
-    """Create a user with their employee record and roles in one step."""
+    """Create a user with their employee record and roles in one step.
+
+    ``password_hash`` (from ``make_password``) replaces ``password`` when many
+    users get the same one, to hash it once (demo volume data)."""
     user = User(
         username=username,
         first_name=first_name,
@@ -41,7 +45,10 @@ def employee_create(
         is_staff=is_superuser,
         is_superuser=is_superuser,
     )
-    user.set_password(password)
+    if password_hash:
+        user.password = password_hash
+    else:
+        user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
     user.groups.set(Group.objects.filter(role__code__in=roles))
