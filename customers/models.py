@@ -74,7 +74,7 @@ class LifecycleStage(models.TextChoices):
     OPPORTUNITY = "opportunity", _("Opportunity")
     SOLUTION = "solution", _("Solution")
     NEGOTIATION = "negotiation", _("Negotiation")
-    CUSTOMER = "customer", _("Customer")
+    CUSTOMER = "customer", pgettext_lazy("lifecycle", "Customer")
     DELIVERY = "delivery", _("Delivery")
     ACCEPTANCE = "acceptance", _("Acceptance")
     SERVICE = "service", pgettext_lazy("lifecycle", "Service")
@@ -351,7 +351,7 @@ class ContactJobChange(models.Model):
 class FollowUpKind(models.TextChoices):
     CALL = "call", _("Call")
     VISIT = "visit", _("Visit")
-    EMAIL = "email", _("Email")
+    EMAIL = "email", pgettext_lazy("follow-up", "Email")
     MEETING = "meeting", _("Meeting")
     DEMO = "demo", _("Demo")
     NEGOTIATION = "negotiation", pgettext_lazy("follow-up", "Negotiation")
