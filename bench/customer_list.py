@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     failures = []
     for username in ("rep", "manager", "branch_mgr"):
         user = User.objects.get(username=username)
-        client = Client()
+        client = Client(SERVER_NAME="localhost")
         client.force_login(user)
         client.get(url)  # the session's first request stores its language
         for label, params in cases:

@@ -33,6 +33,23 @@ from customers.selectors import customer_list
 
 PAGE_SIZE = 25
 COUNT_CAP = 10_000
+#: What a row of the list shows; the rest of a customer (notes, search
+#: document …) is not read for the list.
+LIST_COLUMNS = (
+    "name",
+    "region",
+    "industry",
+    "type",
+    "lifecycle_stage",
+    "value_grade",
+    "updated_at",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+    "department__name",
+    "department__name_en",
+    "branch__name",
+)
 
 
 class RowCompare(Func):
@@ -186,7 +203,7 @@ def customer_page(*, user, form: CustomerFilterForm, after: str = "", before: st
     order = sort.order_by
     if going_back:
         order = tuple(f[1:] if f.startswith("-") else f"-{f}" for f in order)
-    rows = list(rows_query.order_by(*order)[: PAGE_SIZE + 1])
+    rows = list(rows_query.only(*LIST_COLUMNS).order_by(*order)[: PAGE_SIZE + 1])
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     if going_back:
