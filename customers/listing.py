@@ -5,7 +5,7 @@ OFFSET pagination reads and throws away every row before the page, so a page
 from the last row of the previous one: ``WHERE (name, id) > (%s, %s) ORDER
 BY name, id LIMIT 25`` seeks straight into an index whose leading columns are
 the filter and the sort (``customer_<filter>_name_id``). Counts are exact up
-to ``COUNT_CAP`` and shown as "10,000+" beyond it, so a count never reads a
+to ``COUNT_CAP`` and shown as "more than 5,000" beyond it, so a count never reads a
 whole branch's rows.
 """
 
@@ -32,7 +32,7 @@ from customers.models import (
 from customers.selectors import customer_list
 
 PAGE_SIZE = 25
-COUNT_CAP = 10_000
+COUNT_CAP = 5_000
 #: What a row of the list shows; the rest of a customer (notes, search
 #: document …) is not read for the list.
 LIST_COLUMNS = (

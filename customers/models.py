@@ -88,6 +88,10 @@ class CustomerQuerySet(ScopedQuerySet):
         return self.filter(is_archived=False)
 
 
+#: Columns the customer list filters on (see customers.listing).
+LIST_FILTERS = ["industry", "region", "type", "lifecycle_stage", "value_grade", "is_archived"]
+
+
 class Customer(ScopedModel):
     """A company (or person) we sell to. It belongs to the company, not the rep."""
 
@@ -151,9 +155,21 @@ class Customer(ScopedModel):
         indexes = [
             models.Index(fields=["name", "id"], name="customer_name_id"),
             # A rep's list (own scope) reads its first page straight off this.
-            models.Index(fields=["owner", "name", "id"], name="customer_owner_name_id"),
-            models.Index(fields=["department", "name", "id"], name="customer_dept_name_id"),
-            models.Index(fields=["branch", "name", "id"], name="customer_branch_name_id"),
+            # The scope-led indexes carry the list's filter columns, so a scoped
+            # and filtered count is an index-only scan (no table visits).
+            models.Index(
+                fields=["owner", "name", "id"], name="customer_owner_name_id", include=LIST_FILTERS
+            ),
+            models.Index(
+                fields=["department", "name", "id"],
+                name="customer_dept_name_id",
+                include=LIST_FILTERS,
+            ),
+            models.Index(
+                fields=["branch", "name", "id"],
+                name="customer_branch_name_id",
+                include=LIST_FILTERS,
+            ),
             models.Index(fields=["industry", "name", "id"], name="customer_industry_name_id"),
             models.Index(fields=["region", "name", "id"], name="customer_region_name_id"),
             models.Index(fields=["type", "name", "id"], name="customer_type_name_id"),
