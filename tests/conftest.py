@@ -9,7 +9,10 @@ South ─ sales                       rep2
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -113,3 +116,38 @@ def customers(org) -> dict[str, object]:
         name: make_customer(getattr(org, name), name=f"{name}的客户有限公司")
         for name in ("rep", "rep_b", "sub_rep", "rep_team2", "rep2", "manager", "branch_mgr")
     }
+
+
+#: Where browser tests leave their screenshots.
+ARTIFACTS = Path(__file__).resolve().parents[1] / "var" / "test-artifacts"
+CHROMIUM = os.environ.get("CRM_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Debian's Chromium driven by Playwright (nothing is downloaded). Without it
+    the test skips, unless CRM_REQUIRE_BROWSER is set (CI), when it fails."""
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        if os.environ.get("CRM_REQUIRE_BROWSER"):
+            pytest.fail(f"Chromium not found at {CHROMIUM} but CRM_REQUIRE_BROWSER is set")
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls
+    # the live server's fixtures make here are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
