@@ -581,8 +581,12 @@ class CustomerPass:
                 row.action = "error"
             row.values["_owner"] = info
 
-    def chunk(self, rows: list[Row], checker: RowChecker) -> None:
+    def resolve(self, rows: list[Row], checker: RowChecker) -> None:
+        """Look up what the rows refer to (customers: their owners)."""
         self.owners(rows, checker)
+
+    def chunk(self, rows: list[Row], checker: RowChecker) -> None:
+        self.resolve(rows, checker)
         rows = [row for row in rows if row.action != "error"]
         self.classify(rows)
         if not self.write or self.outcome.error_count:
@@ -783,15 +787,9 @@ class ContactPass(CustomerPass):
             self.outcome.add_duplicate(row)
             row.action = self.decide(row, target, [], earlier)
 
-    def chunk(self, rows: list[Row], checker: RowChecker) -> None:
+    def resolve(self, rows: list[Row], checker: RowChecker) -> None:
+        """Contacts refer to their customers."""
         self.customers(rows, checker)
-        rows = [row for row in rows if row.action != "error"]
-        self.classify(rows)
-        if not self.write or self.outcome.error_count:
-            return
-        self.create([row for row in rows if row.action == "create"])
-        self.update([row for row in rows if row.action == "update"])
-        self.outcome.skipped += sum(1 for row in rows if row.action == "skip")
 
     def create(self, rows: list[Row]) -> None:
         if not rows:
