@@ -1,6 +1,10 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+_VIEW = ["view_opportunity", "view_product", "view_stage", "view_process"]
+_WORK = [*_VIEW, "add_opportunity", "change_opportunity"]
+_MANAGE = [*_WORK, "assign_opportunity"]
+
 
 class ProjectsConfig(AppConfig):
     """The projects app: opportunities, quotes, orders and contracts."""
@@ -8,3 +12,28 @@ class ProjectsConfig(AppConfig):
     name = "projects"
     verbose_name = _("Projects")
     default_auto_field = "django.db.models.BigAutoField"
+    crm_application = "projects.viewsets.ProjectsApp"
+    demo_seeder = "projects.demo"
+    role_permissions = {
+        "sales_rep": _WORK,
+        "sales_manager": _MANAGE,
+        "branch_manager": _MANAGE,
+        "business_secretary": _VIEW,
+        "finance": _VIEW,
+        "service_agent": _VIEW,
+        "hq_executive": _VIEW,
+        "admin": [
+            *_MANAGE,
+            "delete_opportunity",
+            "add_process",
+            "change_process",
+            "add_stage",
+            "change_stage",
+            "add_product",
+            "change_product",
+            "add_lossreason",
+            "change_lossreason",
+            "add_question",
+            "change_question",
+        ],
+    }

@@ -65,3 +65,18 @@ def make_follow_up(customer: Customer, *, by, **fields):
     fields.setdefault("occurred_at", timezone.now())
     fields.setdefault("subject", f"电话沟通{next(_sequence)}")
     return follow_up_create(by=by, customer=customer, **fields)
+
+
+def make_opportunity(owner, *, customer=None, process=None, **fields):
+    """An open deal owned by ``owner`` (``None``: in the pool of ``department``)."""
+    from projects import defaults
+    from projects.models import Process
+    from projects.services import opportunity_create
+
+    defaults.install()  # transactional tests flush what the data migration made
+    by = fields.pop("by", owner)
+    customer = customer or make_customer(by)
+    process = process or Process.objects.get(code="complex")
+    fields.setdefault("title", f"测试商机{next(_sequence)}")
+    fields.setdefault("expected_amount", 100000)
+    return opportunity_create(by=by, customer=customer, process=process, owner=owner, **fields)

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from customers.models import Contact, Customer, FollowUp
-from tests.factories import make_contact, make_customer, make_follow_up
+from projects.models import Opportunity
+from tests.factories import make_contact, make_customer, make_follow_up, make_opportunity
 
 #: model -> builder(owner) returning a saved record owned by ``owner``.
 EXAMPLES: dict[type, Callable] = {
     Customer: lambda owner: make_customer(owner),
     Contact: lambda owner: make_contact(make_customer(owner)),
     FollowUp: lambda owner: make_follow_up(make_customer(owner), by=owner),
+    Opportunity: lambda owner: make_opportunity(owner),
 }

@@ -1,0 +1,33 @@
+import pytest
+
+from projects import defaults
+from projects.models import LossReason, Process, Stage
+from tests.factories import make_customer
+
+
+@pytest.fixture
+def processes(db):
+    """The default processes (a data migration installs them; transactional
+    tests flush them, so they are installed again here)."""
+    defaults.install()
+    return {p.code: p for p in Process.objects.all()}
+
+
+@pytest.fixture
+def complex_process(processes):
+    return processes["complex"]
+
+
+@pytest.fixture
+def stages(complex_process):
+    return {s.code: s for s in Stage.objects.filter(process=complex_process)}
+
+
+@pytest.fixture
+def loss_reason(processes):
+    return LossReason.objects.order_by("order").first()
+
+
+@pytest.fixture
+def rep_customer(org):
+    return make_customer(org.rep, name="上海示例科技有限公司")
