@@ -232,6 +232,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "crm.staticfiles.AppDirectoriesWithoutNodeModulesFinder",
+    "crm.staticfiles.PlotlyFinder",
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
