@@ -350,9 +350,20 @@ def _demo_workspace(rng, *, users, now) -> None:
                 by=rep,
                 answers={q.pk: rng.choice(list(q.options.all())).pk for q in questions},
             )
-    # Some of them rot; some close this month.
-    for deal in deals[:2]:
-        Opportunity.objects.filter(pk=deal.pk).update(stage_entered_at=now - timedelta(days=75))
+    # Two have sat in their first stage for too long (rotting); some close this month.
+    for customer in Customer.objects.filter(owner=rep).order_by("-id")[:2]:
+        opened = now - timedelta(days=rng.randrange(70, 90))
+        deal = opportunity_create(
+            by=rep,
+            customer=customer,
+            process=Process.objects.get(code="complex"),
+            title=_deal_title(rng, customer.short_name),
+            owner=rep,
+            at=opened,
+            expected_amount=Decimal("380000.00"),
+            expected_close_date=today + timedelta(days=45),
+        )
+        Opportunity.objects.filter(pk=deal.pk).update(created_at=opened)
     for deal in deals[2:5]:
         Opportunity.objects.filter(pk=deal.pk).update(
             expected_close_date=today.replace(day=min(28, today.day + 1))
