@@ -29,7 +29,9 @@ from projects.models import (
     Opportunity,
     OpportunityMember,
     OpportunityPartner,
+    OpportunityProduct,
     Process,
+    Product,
     Question,
     Stage,
     StageEvent,
@@ -53,6 +55,7 @@ PARTNER_NOT_PARTNER = _("Only partner and distributor companies can be added as 
 ANSWER_EVERY_QUESTION = _("Answer every question.")
 NO_QUESTIONS = _("This sales process has no qualification questions yet.")
 CONTACT_OF_OTHER_CUSTOMER = _("Choose contacts of the deal's customer.")
+PRODUCT_INACTIVE = _("This product is no longer sold.")
 
 #: Lifecycle stages a won deal lifts to "customer"; later ones become "repeat".
 _BEFORE_CUSTOMER = {
@@ -415,6 +418,43 @@ def partner_add(
         opportunity=locked, partner=partner, defaults={"role": role, "note": note}
     )
     return link
+
+
+@transaction.atomic
+def partner_remove(*, opportunity: Opportunity, partner: Customer | int, by) -> None:
+    locked = _lock(opportunity, by)
+    _check_can_change(locked, by)
+    partner_id = partner if isinstance(partner, int) else partner.pk
+    OpportunityPartner.objects.filter(opportunity=locked, partner_id=partner_id).delete()
+
+
+@transaction.atomic
+def product_line_save(
+    *, opportunity: Opportunity, product: Product, quantity, by, unit_price=None
+) -> OpportunityProduct:
+    """Add a product to the deal, or change its quantity and unit price if
+    it is there already (one line per product). The unit price defaults to
+    the list price."""
+    locked = _lock(opportunity, by)
+    _check_can_change(locked, by)
+    line = OpportunityProduct.objects.filter(opportunity=locked, product=product).first()
+    if line is None:
+        if not product.is_active:
+            raise ValidationError({"product": PRODUCT_INACTIVE})
+        line = OpportunityProduct(opportunity=locked, product=product)
+    line.quantity = quantity
+    line.unit_price = product.list_price if unit_price is None else unit_price
+    line.full_clean()
+    line.save()
+    return line
+
+
+@transaction.atomic
+def product_line_remove(*, opportunity: Opportunity, product: Product | int, by) -> None:
+    locked = _lock(opportunity, by)
+    _check_can_change(locked, by)
+    product_id = product if isinstance(product, int) else product.pk
+    OpportunityProduct.objects.filter(opportunity=locked, product_id=product_id).delete()
 
 
 @transaction.atomic

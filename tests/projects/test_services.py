@@ -187,3 +187,53 @@ def test_evaluation_scores_grades_and_keeps_earlier_ones(org, complex_process, r
     assert (deal.score, deal.grade) == (0, "D")
     assert Evaluation.objects.filter(opportunity=deal).count() == 2
     assert first.answers.count() == len(questions)
+
+
+def test_product_lines_default_to_the_list_price_and_one_line_per_product(org, rep_customer):
+    from decimal import Decimal
+
+    from projects.models import OpportunityProduct, Product
+    from projects.services import product_line_remove, product_line_save
+
+    deal = make_opportunity(org.rep, customer=rep_customer)
+    product = Product.objects.create(code="P-1", name="服务器", list_price=Decimal("5000"))
+    retired = Product.objects.create(
+        code="P-0", name="旧型号", list_price=Decimal("100"), is_active=False
+    )
+
+    line = product_line_save(opportunity=deal, product=product, quantity=2, by=org.rep)
+    assert (line.quantity, line.unit_price, line.amount) == (2, Decimal("5000"), Decimal("10000"))
+    line = product_line_save(
+        opportunity=deal, product=product, quantity=3, unit_price=Decimal("4500"), by=org.rep
+    )
+    assert OpportunityProduct.objects.filter(opportunity=deal).count() == 1
+    assert (line.quantity, line.unit_price) == (3, Decimal("4500"))
+
+    with pytest.raises(ValidationError) as error:
+        product_line_save(opportunity=deal, product=retired, quantity=1, by=org.rep)
+    assert "product" in error.value.message_dict
+    with pytest.raises(Http404):
+        product_line_save(opportunity=deal, product=product, quantity=1, by=org.rep2)
+    with pytest.raises(PermissionDenied):
+        product_line_save(opportunity=deal, product=product, quantity=1, by=org.secretary)
+    assert OpportunityProduct.objects.get(opportunity=deal).quantity == 3
+
+    product_line_remove(opportunity=deal, product=product, by=org.rep)
+    assert not OpportunityProduct.objects.filter(opportunity=deal).exists()
+
+
+def test_partner_remove_needs_the_deal_in_scope(org, rep_customer):
+    from customers.models import CustomerType
+    from projects.models import OpportunityPartner
+    from projects.services import partner_add, partner_remove
+    from tests.factories import make_customer
+
+    deal = make_opportunity(org.rep, customer=rep_customer)
+    partner = make_customer(org.rep, type=CustomerType.PARTNER)
+    partner_add(opportunity=deal, partner=partner, role="integrator", by=org.rep)
+
+    with pytest.raises(Http404):
+        partner_remove(opportunity=deal, partner=partner, by=org.rep2)
+    assert OpportunityPartner.objects.filter(opportunity=deal).count() == 1
+    partner_remove(opportunity=deal, partner=partner, by=org.rep)
+    assert not OpportunityPartner.objects.filter(opportunity=deal).exists()
