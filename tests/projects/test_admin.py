@@ -35,6 +35,9 @@ def test_admin_change_pages_load(org, processes, admin_client):
     ):
         response = admin_client.get(url)
         assert response.status_code == 200, url
-    assert "线索确认" in admin_client.get(
-        reverse("admin:projects_process_change", args=[process.pk])
-    ).content.decode()
+    assert (
+        "线索确认"
+        in admin_client.get(
+            reverse("admin:projects_process_change", args=[process.pk])
+        ).content.decode()
+    )
