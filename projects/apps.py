@@ -1,8 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-_VIEW = ["view_opportunity", "view_product", "view_stage", "view_process"]
-_WORK = [*_VIEW, "add_opportunity", "change_opportunity"]
+_VIEW = ["view_opportunity", "view_product", "view_stage", "view_process", "view_quote"]
+_WORK = [*_VIEW, "add_opportunity", "change_opportunity", "add_quote", "change_quote"]
 _MANAGE = [*_WORK, "assign_opportunity"]
 
 
@@ -35,5 +35,14 @@ class ProjectsConfig(AppConfig):
             "change_lossreason",
             "add_question",
             "change_question",
+            "add_approvalrule",
+            "change_approvalrule",
+            "view_approvalrule",
         ],
     }
+
+    def ready(self) -> None:
+        from projects import panels, search_providers
+
+        panels.register()
+        search_providers.register()

@@ -80,3 +80,25 @@ def make_opportunity(owner, *, customer=None, process=None, **fields):
     fields.setdefault("title", f"测试商机{next(_sequence)}")
     fields.setdefault("expected_amount", 100000)
     return opportunity_create(by=by, customer=customer, process=process, owner=owner, **fields)
+
+
+def make_quote(owner, *, opportunity=None, discount=0, quantity=1, **fields):
+    """A draft quote with one line of the first product under ``owner``'s deal."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from projects.demo import seed_products
+    from projects.models import Product
+    from projects.quotes import quote_create
+
+    seed_products()
+    opportunity = opportunity or make_opportunity(owner)
+    product = Product.objects.order_by("code").first()
+    fields.setdefault("valid_until", timezone.localdate() + timedelta(days=30))
+    return quote_create(
+        opportunity=opportunity,
+        by=fields.pop("by", owner),
+        lines=[{"product": product, "quantity": quantity, "discount": discount}],
+        **fields,
+    )

@@ -11,8 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from customers.models import Contact, Customer, FollowUp
-from projects.models import Opportunity
-from tests.factories import make_contact, make_customer, make_follow_up, make_opportunity
+from projects.models import Opportunity, Quote
+from tests.factories import (
+    make_contact,
+    make_customer,
+    make_follow_up,
+    make_opportunity,
+    make_quote,
+)
 
 #: model -> builder(owner) returning a saved record owned by ``owner``.
 EXAMPLES: dict[type, Callable] = {
@@ -20,4 +26,5 @@ EXAMPLES: dict[type, Callable] = {
     Contact: lambda owner: make_contact(make_customer(owner)),
     FollowUp: lambda owner: make_follow_up(make_customer(owner), by=owner),
     Opportunity: lambda owner: make_opportunity(owner),
+    Quote: lambda owner: make_quote(owner),
 }
