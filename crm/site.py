@@ -1,8 +1,8 @@
 """The viewflow site: one Application per area of the CRM.
 
-Apps contribute their area by naming its Application class in
-``AppConfig.crm_application`` (a dotted path), so this module never imports
-an app to its right.
+Apps contribute their areas by naming their Application classes in
+``AppConfig.crm_application`` (a dotted path, or a list of them), so this
+module never imports an app to its right.
 """
 
 from __future__ import annotations
@@ -55,9 +55,9 @@ class CrmSite(Site):
 def build_site() -> CrmSite:
     areas = [TodayApp()]
     for config in apps.get_app_configs():
-        dotted = getattr(config, "crm_application", None)
-        if dotted:
-            areas.append(import_string(dotted)())
+        dotted = getattr(config, "crm_application", None) or ()
+        for path_ in [dotted] if isinstance(dotted, str) else dotted:
+            areas.append(import_string(path_)())
     areas.append(OrganisationApp())
     return CrmSite(viewsets=areas)
 

@@ -783,7 +783,7 @@ class Quote(ScopedModel):
         return f"{self.number} v{self.version}"
 
     def get_absolute_url(self) -> str:
-        return reverse("projects:quote:detail", kwargs={"pk": self.pk})
+        return reverse("quotes:quote:detail", kwargs={"pk": self.pk})
 
     @property
     def is_frozen(self) -> bool:
