@@ -8,3 +8,10 @@ class AnalyticsConfig(AppConfig):
     name = "analytics"
     verbose_name = _("Analytics")
     default_auto_field = "django.db.models.BigAutoField"
+    crm_application = "analytics.viewsets.AnalyticsApp"
+
+    def ready(self) -> None:
+        from analytics.snapshots import on_stages_changed
+        from projects.signals import stages_changed
+
+        stages_changed.connect(on_stages_changed, dispatch_uid="analytics.snapshots_stale")
