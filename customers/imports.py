@@ -38,6 +38,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
+from crm.scope import user_scope
 from customers.models import (
     Contact,
     ContactJobChange,
@@ -79,6 +80,9 @@ BAD_DATE = gettext_lazy("“%(value)s” is not a date (use YYYY-MM-DD).")
 BAD_NUMBER = gettext_lazy("“%(value)s” is not a whole number from 1 to 5.")
 UNKNOWN_OWNER = gettext_lazy("no active employee has the user name “%(value)s”.")
 NO_DEFAULT_OWNER = gettext_lazy("you are not an employee; name an owner in this column.")
+OWNER_OUTSIDE_SCOPE = gettext_lazy(
+    "“%(value)s” is outside your data scope; import only for employees you manage."
+)
 UNKNOWN_CUSTOMER = gettext_lazy(
     "no customer you can see is called or has the credit code “%(value)s”."
 )
@@ -442,6 +446,18 @@ def _owner_info(usernames: set[str]) -> dict[str, OwnerInfo]:
     return {name: OwnerInfo(pk, dept, branch) for name, pk, dept, branch in rows}
 
 
+def _in_scope_of(by, info: OwnerInfo) -> bool:
+    """Whether ``by`` may give records to this employee (their data scope)."""
+    scope = user_scope(by)
+    if scope.sees_all or info.user_id == by.pk:
+        return True
+    if scope.level == "branch":
+        return info.branch_id == scope.branch_id
+    if scope.level == "department":
+        return info.department_id in scope.department_ids
+    return False
+
+
 def _importer_info(by) -> OwnerInfo | None:
     found = _owner_info({by.get_username()})
     return found.get(by.get_username())
@@ -579,6 +595,10 @@ class CustomerPass:
                 message = UNKNOWN_OWNER % {"value": name} if name else NO_DEFAULT_OWNER
                 checker.error(row.number, column, message)
                 row.action = "error"
+            elif info is not None and not _in_scope_of(self.by, info):
+                checker.error(row.number, column, OWNER_OUTSIDE_SCOPE % {"value": name})
+                row.action = "error"
+                info = None
             row.values["_owner"] = info
 
     def resolve(self, rows: list[Row], checker: RowChecker) -> None:

@@ -19,6 +19,7 @@ from customers.imports import (
     MISSING_COLUMN,
     NO_DATA_ROWS,
     NOT_XLSX,
+    OWNER_OUTSIDE_SCOPE,
     REQUIRED_VALUE,
     UNKNOWN_CUSTOMER,
     UNKNOWN_OPTION,
@@ -264,7 +265,7 @@ def test_a_file_over_the_limit_is_refused(org, client, settings):
 def test_a_row_failing_while_writing_rolls_back_every_chunk(org, client, monkeypatch):
     """All or nothing: chunk 1 is written, chunk 2 fails (its owner left after
     the check), and chunk 1 is rolled back too."""
-    client.force_login(org.rep)
+    client.force_login(org.manager)
     monkeypatch.setattr(imports, "CHUNK_SIZE", 1)
     upload(client, csv_file("name,owner\n甲有限公司,rep\n乙有限公司,rep_b\n"))
     job = latest_job()
@@ -279,6 +280,20 @@ def test_a_row_failing_while_writing_rolls_back_every_chunk(org, client, monkeyp
     assert error_texts(job) == [f"row 3, column owner: {UNKNOWN_OWNER % {'value': 'rep_b'}}"]
     assert not Customer.objects.exists()
     assert not Customer.history.exists()
+
+
+def test_owners_outside_the_importers_scope_are_refused_by_row(org, client):
+    client.force_login(org.rep)
+    upload(client, csv_file("name,owner\n甲有限公司,rep\n乙有限公司,rep_b\n"))
+    job = latest_job()
+    assert job.status == "invalid"
+    assert error_texts(job) == [f"row 3, column owner: {OWNER_OUTSIDE_SCOPE % {'value': 'rep_b'}}"]
+
+    client.force_login(org.manager)
+    upload(client, csv_file("name,owner\n丙有限公司,rep_b\n丁有限公司,rep2\n"))
+    job = latest_job()
+    assert error_texts(job) == [f"row 3, column owner: {OWNER_OUTSIDE_SCOPE % {'value': 'rep2'}}"]
+    assert not Customer.objects.exists()
 
 
 # --- Duplicates -------------------------------------------------------------------------------
@@ -392,6 +407,7 @@ def test_duplicate_detection_queries_do_not_grow_with_rows(
         assert outcome.total == rows
         return len(captured)
 
+    check(1)  # the importer's data scope is looked up once and kept on the user
     assert check(5) == check(200)
 
 
