@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "viewflow",
+    "viewflow.workflow",
     "django_filters",
     "guardian",
     "import_export",
@@ -140,6 +141,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# Periodic work, run by ``celery -A crm beat`` (docker-compose's beat service).
+CELERY_BEAT_SCHEDULE = {
+    "import-files-cleanup": {
+        "task": "customers.import_files_cleanup",
+        "schedule": timedelta(days=1),
+    },
+}
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Heavy reports and notifications get their own queues so a burst of one

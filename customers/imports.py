@@ -27,7 +27,7 @@ import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import islice
 
 from django.contrib.auth import get_user_model
@@ -80,6 +80,7 @@ BAD_DATE = gettext_lazy("“%(value)s” is not a date (use YYYY-MM-DD).")
 BAD_NUMBER = gettext_lazy("“%(value)s” is not a whole number from 1 to 5.")
 UNKNOWN_OWNER = gettext_lazy("no active employee has the user name “%(value)s”.")
 NO_DEFAULT_OWNER = gettext_lazy("you are not an employee; name an owner in this column.")
+UPLOAD_EXPIRED = gettext_lazy("The uploaded file has been cleaned up; upload it again.")
 OWNER_OUTSIDE_SCOPE = gettext_lazy(
     "“%(value)s” is outside your data scope; import only for employees you manage."
 )
@@ -197,6 +198,8 @@ def _read_xlsx(handle) -> Table:
 
 def open_table(job: ImportJob) -> Table:
     """The job's file as a header and numbered rows, whatever its format."""
+    if not job.file:
+        raise ImportFileError(UPLOAD_EXPIRED)
     job.file.open("rb")
     head = job.file.read(8)
     job.file.seek(0)
@@ -1078,3 +1081,29 @@ def import_job_progress(job: ImportJob) -> dict:
         "finished": finished,
         "result": job.result,
     }
+
+
+# --- Housekeeping -------------------------------------------------------------------------
+
+#: Uploaded files are kept this long after their job was created (errors and
+#: results stay on the job; only the file goes).
+KEEP_UPLOADS = timedelta(days=7)
+
+
+def import_files_cleanup(*, now: datetime | None = None) -> int:
+    """Delete uploaded files of jobs older than ``KEEP_UPLOADS`` that are not
+    in progress; a checked job never confirmed then asks for a new upload."""
+    cutoff = (now or timezone.now()) - KEEP_UPLOADS
+    in_progress = (ImportJob.Status.CHECKING, ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
+    jobs = (
+        ImportJob.objects.filter(created_at__lt=cutoff)
+        .exclude(file="")
+        .exclude(status__in=in_progress)
+        .only("pk", "file")
+    )
+    cleaned = 0
+    for job in jobs.iterator(chunk_size=500):
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
+        cleaned += 1
+    return cleaned

@@ -35,3 +35,11 @@ def refresh_search(*, kind: str, ids: list[int]) -> int:
     else:
         refresh_customer_search(customer_ids=ids)
     return len(ids)
+
+
+@shared_task(name="customers.import_files_cleanup")
+def import_files_cleanup() -> int:
+    """Daily (Celery beat): uploaded import files older than a week go."""
+    from customers.imports import import_files_cleanup as cleanup
+
+    return cleanup()

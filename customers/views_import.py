@@ -98,7 +98,7 @@ def _may_import(user, kind) -> bool:
 
 def _dispatch(task, job: ImportJob, inline) -> None:
     """Run small jobs now; hand larger ones to Celery once the job row is committed."""
-    if job.file.size <= INLINE_MAX_BYTES:
+    if not job.file or job.file.size <= INLINE_MAX_BYTES:  # no file: fails at once
         inline()
     else:
         transaction.on_commit(lambda: task.delay(job.pk))

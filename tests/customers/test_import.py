@@ -584,3 +584,33 @@ def test_updating_a_contacts_title_records_the_job_change(org, client):
         org.rep,
     )
     assert contact.history.latest("history_id").history_type == "~"
+
+
+# --- Housekeeping ------------------------------------------------------------------------------
+
+
+def test_old_upload_files_are_cleaned_up_and_a_stale_preview_asks_for_a_new_upload(org, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from customers.imports import UPLOAD_EXPIRED, import_files_cleanup
+
+    client.force_login(org.rep)
+    upload(client, csv_file("name\n甲有限公司\n"))
+    job = latest_job()
+    assert job.status == "checked" and job.file
+    path = job.file.path
+    assert import_files_cleanup() == 0  # fresh uploads stay
+
+    assert import_files_cleanup(now=timezone.now() + timedelta(days=8)) == 1
+    job.refresh_from_db()
+    assert not job.file
+    import os
+
+    assert not os.path.exists(path)
+    confirm(client, job)
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert str(UPLOAD_EXPIRED) in str(job.errors)
+    assert not Customer.objects.exists()
