@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "viewflow",
     "viewflow.workflow",
+    "viewflow.workflow",
     "django_filters",
     "guardian",
     "import_export",

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from viewflow.workflow.models import Process as WorkflowProcess
 
 from crm.models import ScopedModel, TimeStampedModel
 from crm.scope import ScopedQuerySet, user_scope
@@ -844,3 +845,93 @@ class QuoteLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product} × {self.quantity}"
+
+
+# --- Quote approval flow (QUO-3) -------------------------------------------------
+
+
+class QuoteApprovalProcess(WorkflowProcess):
+    """A run of ``projects.flows.QuoteApprovalFlow`` for one submission of a
+    quote; the quote is the process artifact."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("quote approval")
+        verbose_name_plural = _("quote approvals")
+        permissions = [
+            # Nobody holds it by default: who decides a step comes from the
+            # approval rules; the permission only keeps viewflow's generic
+            # queues from offering the task to everyone.
+            ("approve_quote", _("Can decide any quote approval step")),
+        ]
+
+    @property
+    def quote(self) -> Quote:
+        cached = self.__dict__.get("_quote")
+        if cached is None or cached.pk != self.artifact_object_id:
+            cached = Quote.objects.select_related("customer", "opportunity").get(
+                pk=self.artifact_object_id
+            )
+            self.__dict__["_quote"] = cached
+        return cached
+
+
+class QuoteDecision(models.Model):
+    """One entry of a quote's approval history: a submission, each approver's
+    decision with its comment and level, an automatic approval (no rule
+    applied) or a withdrawal. A task is decided at most once (unique)."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", pgettext_lazy("approval", "Submitted")
+        APPROVED = "approved", pgettext_lazy("approval", "Approved")
+        REJECTED = "rejected", pgettext_lazy("approval", "Rejected")
+        AUTO_APPROVED = "auto_approved", pgettext_lazy("approval", "Approved automatically")
+        WITHDRAWN = "withdrawn", pgettext_lazy("approval", "Withdrawn")
+
+    quote = models.ForeignKey(
+        Quote, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("quote")
+    )
+    process = models.ForeignKey(
+        "viewflow.Process",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approval process"),
+    )
+    task = models.OneToOneField(
+        "viewflow.Task",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="quote_decision",
+        verbose_name=_("task"),
+    )
+    kind = models.CharField(_("decision"), max_length=20, choices=Kind.choices)
+    level = models.PositiveSmallIntegerField(_("level"), null=True, blank=True)
+    step_name = models.CharField(_("step"), max_length=100, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("quote decision")
+        verbose_name_plural = _("quote decisions")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["quote", "at"], name="quotedecision_quote")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="rejected", comment=""),
+                name="quotedecision_reject_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quote} {self.get_kind_display()}"
