@@ -12,7 +12,7 @@ class ProjectsConfig(AppConfig):
     name = "projects"
     verbose_name = _("Projects")
     default_auto_field = "django.db.models.BigAutoField"
-    crm_application = "projects.viewsets.ProjectsApp"
+    crm_application = ["projects.viewsets.ProjectsApp", "projects.viewsets_quotes.QuotesApp"]
     demo_seeder = "projects.demo"
     role_permissions = {
         "sales_rep": _WORK,

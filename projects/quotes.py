@@ -325,3 +325,247 @@ def quote_chain(quote: Quote) -> list[ChainStep]:
         customer_type=quote.customer.type,
         branch_id=quote.branch_id,
     )
+
+
+# --- Approval (QUO-3): submit, decide, withdraw -----------------------------------
+#
+# The flow (``projects.flows.QuoteApprovalFlow``) routes; these services write.
+# Every decision runs under the flow's ``select_for_update`` lock on the process
+# row, so two approvers deciding the same step at once are serialised: the
+# first one's decision is recorded, the second is told who decided.
+
+NO_APPROVER = _("Nobody can approve the step “%(step)s” in this branch; ask an administrator.")
+NOT_WITHDRAWABLE = _("Only a quote waiting for its first decision can be withdrawn.")
+NOT_YOUR_QUOTE = _("Only the submitter or the owner of the quote can withdraw it.")
+NOT_YOUR_TASK = _("This approval step is not assigned to you.")
+OWN_DOCUMENT = _("You cannot approve or reject a quote you submitted.")
+REASON_REQUIRED = _("Give a reason when you reject a quote.")
+ALREADY_DECIDED = _("This step was already decided by %(user)s (%(decision)s).")
+STEP_CLOSED = _("This approval step is closed: the quote was withdrawn or its approval ended.")
+BUSY = _("Another approver is deciding this step right now; reload the page in a moment.")
+
+
+class ApprovalConflict(Exception):
+    """The step was decided or closed by someone else first."""
+
+    def __init__(self, message) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+
+
+def display_name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def _record(quote: Quote, kind: str, **fields):
+    from projects.models import QuoteDecision
+
+    return QuoteDecision.objects.create(quote=quote, kind=kind, **fields)
+
+
+def quote_processes(quote: Quote):
+    """The approval processes (one per submission) of ``quote``, newest first."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from projects.models import QuoteApprovalProcess
+
+    return QuoteApprovalProcess.objects.filter(
+        artifact_content_type=ContentType.objects.get_for_model(Quote),
+        artifact_object_id=quote.pk,
+    ).order_by("-created", "-id")
+
+
+@transaction.atomic
+def quote_submit(*, quote: Quote, by) -> Quote:
+    """Submit a draft: the chain the rules require is stored on the quote (and
+    shown to the submitter); no rule applying approves it at once, recorded
+    as such; otherwise the approval flow starts with the first step."""
+    from projects.models import QuoteDecision
+
+    locked = _lock(quote, by)
+    _check_can_change(by)
+    if locked.status != QuoteStatus.DRAFT:
+        raise ValidationError(NOT_SUBMITTABLE)
+    chain = quote_chain(locked)
+    steps = []
+    for step in chain:
+        approvers = list(
+            step_approvers(step, branch_id=locked.branch_id, submitter_id=by.pk).values_list(
+                "pk", flat=True
+            )
+        )
+        if not approvers:
+            raise ValidationError(NO_APPROVER % {"step": step.rule_name})
+        steps.append({**step.as_json(), "approvers": approvers})
+    now = timezone.now()
+    locked.approval_chain = steps
+    locked.submitted_at, locked.submitted_by = now, by
+    locked.status = QuoteStatus.SUBMITTED
+    fields = ["approval_chain", "submitted_at", "submitted_by", "status", "updated_at"]
+    _record(locked, QuoteDecision.Kind.SUBMITTED, by=by)
+    if not steps:
+        locked.status, locked.approved_at = QuoteStatus.APPROVED, now
+        fields.append("approved_at")
+        _record(locked, QuoteDecision.Kind.AUTO_APPROVED)
+    locked._history_user = by
+    locked.save(update_fields=fields)
+    if steps:
+        from projects.flows import QuoteApprovalFlow
+
+        QuoteApprovalFlow.start.run(quote=locked, by=by)
+    return locked
+
+
+def current_step(process) -> int:
+    """Index in the chain of the step a process is at: the number of its
+    approvals so far."""
+    from projects.models import QuoteDecision
+
+    return QuoteDecision.objects.filter(
+        process_id=process.pk, kind=QuoteDecision.Kind.APPROVED
+    ).count()
+
+
+def may_decide(user, task) -> bool:
+    """Whether ``user`` may decide the approval ``task``: its owner, or one of
+    the step's approvers while nobody has taken it."""
+    if user is None or not user.is_authenticated:
+        return False
+    if task.owner_id is not None:
+        return task.owner_id == user.pk
+    return user.pk in (task.data or {}).get("approvers", [])
+
+
+def quote_decide(*, task_id: int, by, approve: bool, comment: str = ""):
+    """Approve or reject one step. Refused with a clear message (and nothing
+    written) for a step not assigned to ``by``, for the submitter's own quote,
+    for a rejection without a reason, and for a step already decided."""
+    from viewflow.workflow.exceptions import FlowLockFailed
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    from projects.flows import QuoteApprovalFlow
+    from projects.models import QuoteDecision
+
+    comment = (comment or "").strip()
+    if not approve and not comment:
+        raise ValidationError({"comment": REASON_REQUIRED})
+    process_id = (
+        Task.objects.filter(pk=task_id, process__flow_class=QuoteApprovalFlow)
+        .values_list("process_id", flat=True)
+        .first()
+    )
+    if process_id is None:
+        raise Task.DoesNotExist(task_id)
+    try:
+        with QuoteApprovalFlow.lock(process_id), transaction.atomic():
+            task = Task.objects.select_related("process").get(pk=task_id)
+            if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
+                decided = QuoteDecision.objects.select_related("by").filter(task=task).first()
+                if decided is None:
+                    raise ApprovalConflict(STEP_CLOSED)
+                raise ApprovalConflict(
+                    ALREADY_DECIDED
+                    % {"user": display_name(decided.by), "decision": decided.get_kind_display()}
+                )
+            quote = Quote.objects.select_for_update(of=("self",)).get(
+                pk=task.process.artifact_object_id
+            )
+            if quote.submitted_by_id == by.pk:
+                raise PermissionDenied(OWN_DOCUMENT)
+            if not may_decide(by, task):
+                raise PermissionDenied(NOT_YOUR_TASK)
+            activation = task.flow_task.activation_class(task)
+            if task.status == STATUS.NEW:
+                activation.assign(by)
+            activation.start(None)
+            data = task.data or {}
+            decision = _record(
+                quote,
+                QuoteDecision.Kind.APPROVED if approve else QuoteDecision.Kind.REJECTED,
+                process=task.process,
+                task=task,
+                level=data.get("level"),
+                step_name=data.get("name", ""),
+                by=by,
+                comment=comment,
+            )
+            activation.execute()
+            return decision
+    except FlowLockFailed as exc:
+        raise ApprovalConflict(BUSY) from exc
+
+
+def quote_approval_finished(*, process, approved: bool) -> Quote:
+    """Called by the flow when the last step approved or a step rejected:
+    approved quotes are frozen; rejected ones go back to draft (the reason
+    stays in the decisions). The submitter is told either way."""
+    from crm.notifications import notify
+    from projects.models import QuoteDecision
+
+    quote = Quote.objects.select_for_update(of=("self",)).get(pk=process.artifact_object_id)
+    if quote.status != QuoteStatus.SUBMITTED:
+        return quote
+    last = (
+        QuoteDecision.objects.filter(process_id=process.pk)
+        .exclude(kind=QuoteDecision.Kind.SUBMITTED)
+        .select_related("by")
+        .order_by("-at", "-id")
+        .first()
+    )
+    if approved:
+        quote.status, quote.approved_at = QuoteStatus.APPROVED, timezone.now()
+        fields = ["status", "approved_at", "updated_at"]
+        title = lambda: _("Quote %(quote)s was approved") % {"quote": quote}  # noqa: E731
+        body = lambda: ""  # noqa: E731
+    else:
+        quote.status = QuoteStatus.DRAFT
+        fields = ["status", "updated_at"]
+        reason = last.comment if last else ""
+        who = display_name(last.by) if last else ""
+        title = lambda: _("Quote %(quote)s was rejected") % {"quote": quote}  # noqa: E731
+        body = lambda: _("%(user)s: %(reason)s") % {"user": who, "reason": reason}  # noqa: E731
+    quote._history_user = last.by if last else None
+    quote.save(update_fields=fields)
+    notify(recipients=[quote.submitted_by_id], title=title, body=body, url=quote.get_absolute_url())
+    return quote
+
+
+def quote_withdraw(*, quote: Quote, by) -> Quote:
+    """Take a submitted quote back to draft before anyone decided a step.
+
+    Locks in the order a decision does (the process row, then the quote), so
+    a withdrawal racing a decision waits for it and then sees the decision.
+    """
+    from viewflow.workflow.exceptions import FlowLockFailed
+
+    from projects.flows import QuoteApprovalFlow
+    from projects.models import QuoteDecision
+
+    visible = access_object(Quote, user=by, pk=quote.pk)
+    process = quote_processes(visible).filter(finished__isnull=True).first()
+    if process is None:
+        raise ValidationError(NOT_WITHDRAWABLE)
+    try:
+        with QuoteApprovalFlow.lock(process.pk), transaction.atomic():
+            locked = _lock(visible, by)
+            if by.pk not in (locked.submitted_by_id, locked.owner_id):
+                raise PermissionDenied(NOT_YOUR_QUOTE)
+            process.refresh_from_db()
+            decided = QuoteDecision.objects.filter(
+                process_id=process.pk,
+                kind__in=[QuoteDecision.Kind.APPROVED, QuoteDecision.Kind.REJECTED],
+            ).exists()
+            if locked.status != QuoteStatus.SUBMITTED or process.finished or decided:
+                raise ValidationError(NOT_WITHDRAWABLE)
+            QuoteApprovalFlow.instance.cancel(process)
+            locked.status = QuoteStatus.DRAFT
+            locked._history_user = by
+            locked._change_reason = str(_("Withdrawn"))
+            locked.save(update_fields=["status", "updated_at"])
+            _record(locked, QuoteDecision.Kind.WITHDRAWN, process=process, by=by)
+            return locked
+    except FlowLockFailed as exc:
+        raise ApprovalConflict(BUSY) from exc

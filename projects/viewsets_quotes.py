@@ -1,0 +1,95 @@
+"""The "Quotes & approvals" area: the scoped quote list and pages, the
+approval flow's pages and the user's approval inbox, queue and archive (WF-2),
+and the notification list (WF-1)."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from viewflow.urls import Viewset
+from viewflow.urls.sites import AppMenuMixin
+from viewflow.workflow.flow import FlowViewset
+from viewflow.workflow.flow.views import DetailProcessView
+
+from crm.viewsets import CrmApplication
+from projects import views_quotes as views
+from projects.flows import QuoteApprovalFlow
+
+
+class QuoteViewset(AppMenuMixin, Viewset):
+    """Quotes in the user's scope (404 outside it)."""
+
+    title = _("Quotes")
+    icon = "request_quote"
+    app_name = "quote"
+
+    @property
+    def index_path(self):
+        return path("", views.QuoteListView.as_view(), name="index")
+
+    urlpatterns = [
+        path("add/", views.QuoteCreateView.as_view(), name="add"),
+        path("<int:pk>/detail/", views.QuoteDetailView.as_view(), name="detail"),
+        path("<int:pk>/change/", views.QuoteUpdateView.as_view(), name="change"),
+        path("<int:pk>/print/", views.QuotePrintView.as_view(), name="print"),
+        path("<int:pk>/submit/", views.QuoteSubmitView.as_view(), name="submit"),
+        path("<int:pk>/withdraw/", views.QuoteWithdrawView.as_view(), name="withdraw"),
+        path("<int:pk>/revise/", views.QuoteReviseView.as_view(), name="revise"),
+    ]
+
+    def has_view_permission(self, user, obj=None):
+        return user.has_perm("projects.view_quote")
+
+
+class ScopedProcessDetailView(DetailProcessView):
+    """A process page only for those who see its quote or have a task in it;
+    404 for everyone else."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.flow_class.instance.has_view_permission(request.user, obj=self.get_object()):
+            raise Http404("No such approval.")
+        return super(DetailProcessView, self).dispatch(request, *args, **kwargs)
+
+
+class QuoteApprovalViewset(FlowViewset):
+    """The flow's own pages: process detail with its history and chart, and
+    the task URLs. viewflow's all-process dashboards are not mounted: they
+    list every quote's approval regardless of scope."""
+
+    icon = "approval"
+    process_detail_view_class = ScopedProcessDetailView
+    process_list_path = None
+    task_list_path = None
+
+    @property
+    def index_path(self):
+        return path("", lambda request: redirect("quotes:inbox"), name="index")
+
+
+class QuotesApp(CrmApplication):
+    title = _("Quotes & approvals")
+    icon = "request_quote"
+    app_name = "quotes"
+    viewsets = [QuoteViewset(), QuoteApprovalViewset(QuoteApprovalFlow)]
+
+    @property
+    def inbox_path(self):
+        return path("inbox/", views.InboxView.as_view(), name="inbox")
+
+    @property
+    def queue_path(self):
+        return path("queue/", views.QueueView.as_view(), name="queue")
+
+    @property
+    def archive_path(self):
+        return path("archive/", views.ArchiveView.as_view(), name="archive")
+
+    @property
+    def notifications_path(self):
+        return path("notifications/", views.NotificationListView.as_view(), name="notifications")
+
+    @property
+    def index_path(self):
+        return path("", lambda request: redirect("quotes:inbox"), name="index")
