@@ -49,7 +49,6 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "viewflow",
     "viewflow.workflow",
-    "viewflow.workflow",
     "django_filters",
     "guardian",
     "import_export",
@@ -146,6 +145,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE = {
     "import-files-cleanup": {
         "task": "customers.import_files_cleanup",
+        "schedule": timedelta(days=1),
+    },
+    "dunning": {
+        "task": "projects.mark_overdue_instalments",
         "schedule": timedelta(days=1),
     },
 }

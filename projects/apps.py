@@ -1,9 +1,29 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-_VIEW = ["view_opportunity", "view_product", "view_stage", "view_process", "view_quote"]
-_WORK = [*_VIEW, "add_opportunity", "change_opportunity", "add_quote", "change_quote"]
+_VIEW = [
+    "view_opportunity",
+    "view_product",
+    "view_stage",
+    "view_process",
+    "view_quote",
+    "view_salesorder",
+    "view_contract",
+]
+_WORK = [
+    *_VIEW,
+    "add_opportunity",
+    "change_opportunity",
+    "add_quote",
+    "change_quote",
+    "add_salesorder",
+    "change_salesorder",
+    "add_contract",
+    "change_contract",
+]
 _MANAGE = [*_WORK, "assign_opportunity"]
+_SECRETARY = [*_VIEW, "review_salesorder", "deliver_salesorder"]
+_FINANCE = [*_VIEW, "finance_check_salesorder", "collect_salesorder", "record_payment_contract"]
 
 
 class ProjectsConfig(AppConfig):
@@ -18,8 +38,8 @@ class ProjectsConfig(AppConfig):
         "sales_rep": _WORK,
         "sales_manager": _MANAGE,
         "branch_manager": _MANAGE,
-        "business_secretary": _VIEW,
-        "finance": _VIEW,
+        "business_secretary": _SECRETARY,
+        "finance": _FINANCE,
         "service_agent": _VIEW,
         "hq_executive": _VIEW,
         "admin": [

@@ -935,3 +935,8 @@ class QuoteDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quote} {self.get_kind_display()}"
+
+
+# Orders and contracts live in their own module; importing it here makes them
+# models of this app.
+from projects.models_orders import *  # noqa: E402, F403

@@ -62,7 +62,8 @@ class LineInput:
     description: str = ""
 
 
-def _line(quote: Quote, position: int, data: LineInput | Mapping) -> QuoteLine:
+def price_line(position: int, data: LineInput | Mapping) -> dict:
+    """The checked, priced values of one line (quotes and orders alike)."""
     if isinstance(data, Mapping):
         data = LineInput(**data)
     quantity = Decimal(data.quantity)
@@ -80,26 +81,29 @@ def _line(quote: Quote, position: int, data: LineInput | Mapping) -> QuoteLine:
     if errors:
         raise ValidationError({f"line_{position}": errors})
     net_price = money(list_price * (HUNDRED - discount) / HUNDRED)
-    return QuoteLine(
-        quote=quote,
-        position=position,
-        product=data.product,
-        description=data.description,
-        quantity=quantity,
-        list_price=money(list_price),
-        discount=discount,
-        net_price=net_price,
-        tax_rate=data.product.tax_rate,
-        amount=money(net_price * quantity),
-    )
+    return {
+        "position": position,
+        "product": data.product,
+        "quantity": quantity,
+        "list_price": money(list_price),
+        "discount": discount,
+        "net_price": net_price,
+        "tax_rate": data.product.tax_rate,
+        "amount": money(net_price * quantity),
+    }
 
 
-def line_tax(line: QuoteLine) -> Decimal:
+def _line(quote: Quote, position: int, data: LineInput | Mapping) -> QuoteLine:
+    description = data.get("description", "") if isinstance(data, Mapping) else data.description
+    return QuoteLine(quote=quote, description=description, **price_line(position, data))
+
+
+def line_tax(line) -> Decimal:
     return money(line.amount * line.tax_rate / HUNDRED)
 
 
-def apply_totals(quote: Quote, lines: list[QuoteLine]) -> None:
-    """Set the quote's totals from its lines (tax rounded per line)."""
+def apply_totals(quote, lines: list) -> None:
+    """Set a quote's totals from its lines (tax rounded per line)."""
     quote.subtotal = money(sum((line.amount for line in lines), Decimal("0")))
     quote.list_total = money(sum((line.list_price * line.quantity for line in lines), Decimal("0")))
     quote.tax = money(sum((line_tax(line) for line in lines), Decimal("0")))

@@ -102,3 +102,31 @@ def make_quote(owner, *, opportunity=None, discount=0, quantity=1, **fields):
         lines=[{"product": product, "quantity": quantity, "discount": discount}],
         **fields,
     )
+
+
+def make_order(owner, *, customer=None, quantity=2, discount=0, **fields):
+    """A draft sales order entered directly by ``owner`` (one product line)."""
+    from projects.demo import seed_products
+    from projects.models import Product
+    from projects.orders import order_create
+
+    seed_products()
+    product = Product.objects.order_by("code").first()
+    return order_create(
+        by=fields.pop("by", owner),
+        customer=customer or make_customer(owner),
+        lines=[{"product": product, "quantity": quantity, "discount": discount}],
+        **fields,
+    )
+
+
+def make_contract(owner, *, amount=300000, **fields):
+    """A draft contract on a won deal of ``owner``."""
+    from projects.contracts import contract_create
+    from projects.models import Stage
+    from projects.services import opportunity_close
+
+    deal = make_opportunity(owner)
+    opportunity_close(opportunity=deal, outcome=Stage.Kind.WON, by=owner)
+    fields.setdefault("title", f"合同{next(_sequence)}")
+    return contract_create(by=owner, opportunity=deal, amount=amount, **fields)

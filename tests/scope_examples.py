@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from customers.models import Contact, Customer, FollowUp
-from projects.models import Opportunity, Quote
+from projects.models import Contract, Opportunity, Quote, SalesOrder
 from tests.factories import (
     make_contact,
+    make_contract,
     make_customer,
     make_follow_up,
     make_opportunity,
+    make_order,
     make_quote,
 )
 
@@ -27,4 +29,6 @@ EXAMPLES: dict[type, Callable] = {
     FollowUp: lambda owner: make_follow_up(make_customer(owner), by=owner),
     Opportunity: lambda owner: make_opportunity(owner),
     Quote: lambda owner: make_quote(owner),
+    SalesOrder: lambda owner: make_order(owner),
+    Contract: lambda owner: make_contract(owner),
 }

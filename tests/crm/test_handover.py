@@ -32,12 +32,13 @@ def test_everything_the_rep_owns_moves_with_history(org, rep_book):
         from_user=org.rep, to_user=org.rep2, by=org.executive, reason="离职"
     )
 
-    assert handover.summary == {
+    moved = {label: count for label, count in handover.summary.items() if count}
+    assert moved == {
         "customers.Customer": 3,
         "customers.Contact": 3,
         "customers.FollowUp": 3,
-        "projects.Opportunity": 0,
     }
+    assert "projects.Opportunity" in handover.summary  # every scoped model takes part
     for model in (Customer, Contact, FollowUp):
         assert not model.objects.filter(owner=org.rep).exists()
         moved = model.objects.filter(owner=org.rep2)

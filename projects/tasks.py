@@ -1,0 +1,13 @@
+"""Celery tasks of the projects app. Thin: they call services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="projects.mark_overdue_instalments")
+def mark_overdue_instalments() -> int:
+    """Daily (Celery beat): overdue instalments and their dunning to-dos."""
+    from projects.contracts import mark_overdue_instalments as run
+
+    return run()
