@@ -1,0 +1,13 @@
+"""Formatting helpers of the opportunity pages (no queries)."""
+
+from django import template
+
+from projects.selectors import is_rotting
+
+register = template.Library()
+
+
+@register.filter
+def rotting(deal, now) -> bool:
+    """Whether a deal (read with its stage) stayed too long in its stage."""
+    return is_rotting(deal, now=now)
