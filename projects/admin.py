@@ -3,10 +3,13 @@ reasons, products) and of deals. Deals change stage only through the stage
 service, so stage and status are read-only here."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from projects.models import (
+    ApprovalRule,
+    Contract,
     GradeThreshold,
     LossReason,
     Opportunity,
@@ -16,6 +19,8 @@ from projects.models import (
     Product,
     Question,
     QuestionOption,
+    Quote,
+    SalesOrder,
     Stage,
     StageEvent,
 )
@@ -121,3 +126,73 @@ class OpportunityAdmin(GuardedModelAdmin, SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False  # deals are opened in the app (opportunity_create writes the first event)
+
+
+@admin.register(ApprovalRule)
+class ApprovalRuleAdmin(admin.ModelAdmin):
+    """Who approves what (QUO-3, ORD-1, CON-1): a rule applies when every
+    condition it sets holds; the chain is its approvers in level order."""
+
+    list_display = [
+        "name",
+        "document_type",
+        "level",
+        "discount_above",
+        "amount_above",
+        "customer_type",
+        "branch",
+        "approver_role",
+        "approver_user",
+        "is_active",
+    ]
+    list_filter = ["document_type", "is_active", "branch"]
+    list_editable = ["is_active"]
+    autocomplete_fields = ["approver_user"]
+    fieldsets = [
+        (None, {"fields": ["name", "document_type", "level", "is_active"]}),
+        (
+            _("Applies when"),
+            {"fields": ["discount_above", "amount_above", "customer_type", "branch"]},
+        ),
+        (_("Approved by"), {"fields": ["approver_role", "approver_user"]}),
+    ]
+
+
+class ReadOnlyDocumentAdmin(GuardedModelAdmin, SimpleHistoryAdmin):
+    """Documents are written by their services and flows in the app; admin
+    shows them, shares them (object permissions) and their history."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Quote)
+class QuoteAdmin(ReadOnlyDocumentAdmin):
+    list_display = ["number", "version", "customer", "status", "total", "owner", "branch"]
+    list_filter = ["status", "branch"]
+    list_select_related = ["customer", "owner", "branch"]
+    search_fields = ["number"]
+
+
+@admin.register(SalesOrder)
+class SalesOrderAdmin(ReadOnlyDocumentAdmin):
+    list_display = ["number", "customer", "status", "order_date", "total", "owner", "branch"]
+    list_filter = ["status", "branch"]
+    list_select_related = ["customer", "owner", "branch"]
+    search_fields = ["number"]
+
+
+@admin.register(Contract)
+class ContractAdmin(ReadOnlyDocumentAdmin):
+    list_display = ["number", "title", "customer", "status", "amount", "owner", "branch"]
+    list_filter = ["status", "branch"]
+    list_select_related = ["customer", "owner", "branch"]
+    search_fields = ["number", "title"]

@@ -17,6 +17,11 @@ pytestmark = pytest.mark.django_db
         "admin:projects_lossreason_changelist",
         "admin:projects_product_changelist",
         "admin:projects_opportunity_changelist",
+        "admin:projects_approvalrule_changelist",
+        "admin:projects_approvalrule_add",
+        "admin:projects_quote_changelist",
+        "admin:projects_salesorder_changelist",
+        "admin:projects_contract_changelist",
     ],
 )
 def test_admin_lists_load(org, processes, admin_client, name):
@@ -41,3 +46,30 @@ def test_admin_change_pages_load(org, processes, admin_client):
             reverse("admin:projects_process_change", args=[process.pk])
         ).content.decode()
     )
+
+
+def test_admin_adds_an_approval_rule(org, admin_client):
+    from crm.models import Role
+    from projects.models import ApprovalRule
+
+    role = Role.objects.get(code="sales_manager")
+    response = admin_client.post(
+        reverse("admin:projects_approvalrule_add"),
+        {
+            "name": "折扣超过 10%",
+            "document_type": "quote",
+            "level": 1,
+            "is_active": "on",
+            "discount_above": "10",
+            "approver_role": role.pk,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    rule = ApprovalRule.objects.get()
+    assert (rule.discount_above, rule.approver_role) == (10, role)
+    # A rule without an approver is refused.
+    response = admin_client.post(
+        reverse("admin:projects_approvalrule_add"),
+        {"name": "x", "document_type": "quote", "level": 1},
+    )
+    assert response.status_code == 200 and ApprovalRule.objects.count() == 1
