@@ -97,18 +97,26 @@ def snapshots_for(*, user, scope: AnalysisScope, reports: list[tuple[str, dict]]
         (s.kind, s.params_key): s
         for s in Snapshot.objects.filter(scope_key=scope.key).filter(condition)
     }
-    now = timezone.now()
     result = []
     for kind, key, parameters in wanted:
         snapshot = found.get((kind, key))
         if snapshot is None:
             snapshot = _create(user=user, kind=kind, scope=scope, key=key, parameters=parameters)
-        elif _needs_refresh(snapshot, now):
-            snapshot = snapshot_recompute(snapshot=snapshot, by=user)
-        elif snapshot.viewed_at < now - VIEW_RESOLUTION:
-            Snapshot.objects.filter(pk=snapshot.pk).update(viewed_at=now)
+        else:
+            snapshot = snapshot_viewed(snapshot=snapshot, by=user)
         result.append(snapshot)
     return result
+
+
+def snapshot_viewed(*, snapshot: Snapshot, by) -> Snapshot:
+    """A page shows ``snapshot``: queue it again if it is outdated, else note
+    the view (at most once per ``VIEW_RESOLUTION``: it keeps it refreshed)."""
+    now = timezone.now()
+    if _needs_refresh(snapshot, now):
+        return snapshot_recompute(snapshot=snapshot, by=by)
+    if snapshot.viewed_at < now - VIEW_RESOLUTION:
+        Snapshot.objects.filter(pk=snapshot.pk).update(viewed_at=now)
+    return snapshot
 
 
 def _create(*, user, kind: str, scope: AnalysisScope, key: str, parameters: dict) -> Snapshot:

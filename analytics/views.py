@@ -25,7 +25,13 @@ from analytics.forms import ReportForm
 from analytics.models import Snapshot
 from analytics.periods import Period
 from analytics.scopes import AnalysisScope, default_scope_key, resolve_scope
-from analytics.snapshots import access_snapshot, snapshot_for, snapshot_recompute, snapshots_for
+from analytics.snapshots import (
+    access_snapshot,
+    snapshot_for,
+    snapshot_recompute,
+    snapshot_viewed,
+    snapshots_for,
+)
 from crm.charts import chart_html, chart_scripts
 from projects.models import Process, Product, Stage, localised
 from projects.services import stage_set_probability
@@ -64,7 +70,9 @@ def _parameter_labels(parameters: dict) -> list[tuple[str, str]]:
     return labels
 
 
-def snapshot_context(request, snapshot: Snapshot, scope: AnalysisScope) -> dict:
+def snapshot_context(
+    request, snapshot: Snapshot, scope: AnalysisScope, *, admin_actions: bool = True
+) -> dict:
     """What the snapshot include needs: figures as table rows, the chart,
     the status and the actions."""
     figures = snapshot.figures or {}
@@ -94,7 +102,9 @@ def snapshot_context(request, snapshot: Snapshot, scope: AnalysisScope) -> dict:
             {"stage": stage["stage"], "cells": cells}
             for stage, cells in zip(figures["stages"], rows, strict=True)
         ]
-        context["may_set_probability"] = request.user.has_perm("projects.change_stage")
+        context["may_set_probability"] = admin_actions and request.user.has_perm(
+            "projects.change_stage"
+        )
         context["success_rate_url"] = reverse("analytics:success_rate", kwargs={"pk": snapshot.pk})
     elif snapshot.kind == Snapshot.Kind.FORECAST:
         headers, rows = exports.forecast_table(figures)
@@ -155,6 +165,7 @@ class ForecastView(ReportView):
 @require_GET
 def snapshot_detail(request, pk):
     snapshot, scope = access_snapshot(user=request.user, pk=pk)
+    snapshot = snapshot_viewed(snapshot=snapshot, by=request.user)
     return render(
         request,
         "analytics/snapshot.html",
@@ -297,7 +308,7 @@ class DashboardView(View):
         )
         cards = []
         for snapshot in (funnel, forecast, activity):
-            context = snapshot_context(request, snapshot, scope)
+            context = snapshot_context(request, snapshot, scope, admin_actions=False)
             context["title"] = TITLES[snapshot.kind]
             cards.append(context)
         return render(
