@@ -38,8 +38,8 @@ class QuoteLineForm(forms.Form):
         label=_("Discount (%)"),
         max_digits=5,
         decimal_places=2,
-        initial=Decimal("0"),
         required=False,
+        widget=forms.NumberInput(attrs={"placeholder": "0", "step": "0.01"}),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     list_price = forms.DecimalField(
@@ -63,7 +63,13 @@ class QuoteLineForm(forms.Form):
 
 
 QuoteLineFormSet = formset_factory(
-    QuoteLineForm, extra=3, max_num=MAX_LINES, validate_max=True, min_num=1, validate_min=True
+    QuoteLineForm,
+    extra=3,
+    can_delete=True,
+    max_num=MAX_LINES,
+    validate_max=True,
+    min_num=1,
+    validate_min=True,
 )
 
 

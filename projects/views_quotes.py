@@ -171,7 +171,11 @@ class QuoteCreateView(_QuoteFormView):
         deal = self._deal(request)
         form, formset = QuoteForm(request.POST), QuoteLineFormSet(request.POST, prefix="lines")
         if form.is_valid() and formset.is_valid():
-            lines = [f.line() for f in formset.forms if f.has_changed() and f.cleaned_data]
+            lines = [
+                f.line()
+                for f in formset.forms
+                if f.has_changed() and f.cleaned_data and not f.cleaned_data.get("DELETE")
+            ]
             try:
                 quote = quotes.quote_create(
                     opportunity=deal,
@@ -365,7 +369,7 @@ class QuoteDecisionView(View):
             )
         message = DECIDED_APPROVED if approve else DECIDED_REJECTED
         messages.success(request, message % {"quote": decision.quote})
-        return HttpResponseRedirect(reverse("quotes:inbox"))
+        return HttpResponseRedirect(reverse("quotes:inbox:index"))
 
 
 class _TaskListView(TemplateView):
@@ -425,4 +429,4 @@ class NotificationListView(TemplateView):
 
     def post(self, request):
         notifications.notifications_mark_read(user=request.user)
-        return HttpResponseRedirect(reverse("quotes:notifications"))
+        return HttpResponseRedirect(reverse("quotes:notifications:index"))

@@ -65,31 +65,54 @@ class QuoteApprovalViewset(FlowViewset):
 
     @property
     def index_path(self):
-        return path("", lambda request: redirect("quotes:inbox"), name="index")
+        return path("", lambda request: redirect("quotes:inbox:index"), name="index")
+
+
+class PageViewset(AppMenuMixin, Viewset):
+    """One page of the area with its own menu entry."""
+
+    def __init__(self, *, app_name, title, icon, view, **kwargs):
+        super().__init__(**kwargs)
+        self.app_name, self.title, self.icon, self._view = app_name, title, icon, view
+
+    @property
+    def index_path(self):
+        return path("", self._view, name="index")
+
+    def has_view_permission(self, user, obj=None):
+        return user.is_authenticated
 
 
 class QuotesApp(CrmApplication):
     title = _("Quotes & approvals")
     icon = "request_quote"
     app_name = "quotes"
-    viewsets = [QuoteViewset(), QuoteApprovalViewset(QuoteApprovalFlow)]
-
-    @property
-    def inbox_path(self):
-        return path("inbox/", views.InboxView.as_view(), name="inbox")
-
-    @property
-    def queue_path(self):
-        return path("queue/", views.QueueView.as_view(), name="queue")
-
-    @property
-    def archive_path(self):
-        return path("archive/", views.ArchiveView.as_view(), name="archive")
-
-    @property
-    def notifications_path(self):
-        return path("notifications/", views.NotificationListView.as_view(), name="notifications")
+    viewsets = [
+        PageViewset(
+            app_name="inbox", title=_("My approvals"), icon="inbox", view=views.InboxView.as_view()
+        ),
+        QuoteViewset(),
+        PageViewset(
+            app_name="queue",
+            title=_("Shared approvals"),
+            icon="group_work",
+            view=views.QueueView.as_view(),
+        ),
+        PageViewset(
+            app_name="archive",
+            title=_("Decided and submitted"),
+            icon="archive",
+            view=views.ArchiveView.as_view(),
+        ),
+        PageViewset(
+            app_name="notifications",
+            title=_("Notifications"),
+            icon="notifications",
+            view=views.NotificationListView.as_view(),
+        ),
+        QuoteApprovalViewset(QuoteApprovalFlow),
+    ]
 
     @property
     def index_path(self):
-        return path("", lambda request: redirect("quotes:inbox"), name="index")
+        return path("", lambda request: redirect("quotes:inbox:index"), name="index")
