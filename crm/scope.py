@@ -71,50 +71,8 @@ def user_scope(user: AbstractBaseUser | Any) -> UserScope:
     cached = getattr(user, "_crm_scope", None)
     if cached is not None:
         return cached
-    scope = _compute_scope(user)
-    if user is not None and getattr(user, "is_authenticated", False):
-        user._crm_scope = scope
+    scope, _ = _load(user, model=None)
     return scope
-
-
-def _compute_scope(user) -> UserScope:
-    from django.contrib.postgres.aggregates import ArrayAgg
-
-    from crm.models import DataScope, Department, Employee
-
-    if user is None or not user.is_authenticated or not user.is_active:
-        return NO_SCOPE
-    if user.is_superuser:
-        return UserScope(user_id=user.pk, level=DataScope.ALL)
-
-    employee = (
-        Employee.objects.filter(user_id=user.pk, is_active=True)
-        .select_related("department")
-        .annotate(scopes=ArrayAgg("user__groups__role__data_scope", default=[]))
-        .first()
-    )
-    if employee is None:
-        return UserScope(user_id=user.pk, level=DataScope.OWN)
-
-    level = max(
-        (DataScope(value) for value in employee.scopes if value),
-        key=lambda s: s.rank,
-        default=DataScope.OWN,
-    )
-    department = employee.department
-    department_ids: tuple[int, ...] = ()
-    if level == DataScope.DEPARTMENT:
-        department_ids = tuple(
-            Department.objects.filter(path__startswith=department.path)
-            .order_by()
-            .values_list("pk", flat=True)
-        )
-    return UserScope(
-        user_id=user.pk,
-        level=level,
-        department_ids=department_ids,
-        branch_id=department.branch_id,
-    )
 
 
 def forget_scope(user) -> None:
@@ -158,54 +116,133 @@ class _Extras:
     owns_outside: bool  # owns records outside the department/branch scope
 
 
-def _extras(model: type[models.Model], user, scope: UserScope) -> _Extras:
-    """Shares, memberships and stray own records, in one indexed query."""
-    cache = user.__dict__.setdefault("_crm_scope_extras", {})
-    key = model._meta.label
-    if key in cache:
-        return cache[key]
+def _load(user, *, model: type[models.Model] | None) -> tuple[UserScope, _Extras | None]:
+    """The user's scope and, for ``model``, the extra ways in -- in one query.
 
-    id_querysets = [*_membership_id_querysets(model, user), *_share_id_querysets(model, user)]
-    union = id_querysets[0].union(*id_querysets[1:]) if len(id_querysets) > 1 else id_querysets[0]
-    annotations = {"ids": ArraySubquery(union[: MAX_LISTED_IDS + 1])}
-    if scope.level == "department":
-        outside = ~Q(department_id__in=scope.department_ids)
-    elif scope.level == "branch":
-        outside = ~Q(branch_id=scope.branch_id)
-    else:
-        outside = None
-    if outside is not None:
-        annotations["owns_outside"] = models.Exists(
-            model._default_manager.filter(Q(owner_id=scope.user_id) & outside)
-        )
-    row = _select_values(model, annotations)
-    ids = tuple(row["ids"] or ())
+    Cached on the user object: the scope once, the extras once per model.
+    A request to a list thus pays one round trip for its whole scope (the
+    employee, their roles, the department subtree, shares, memberships and
+    own records outside the scope), however many checks it makes.
+    """
+    from crm.models import DataScope
+
+    cached_scope = getattr(user, "_crm_scope", None)
+    extras_cache = user.__dict__.get("_crm_scope_extras", {}) if user is not None else {}
+    key = model._meta.label if model is not None else None
+    if cached_scope is not None and (model is None or key in extras_cache):
+        return cached_scope, extras_cache.get(key)
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NO_SCOPE, None
+    if user.is_superuser:
+        scope = UserScope(user_id=user.pk, level=DataScope.ALL)
+        user._crm_scope = scope
+        return scope, None
+
+    sql, params = _scope_sql(user, model)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rank, branch_id, department_ids, ids, owns_outside = cursor.fetchone()
+
+    levels = list(DataScope)
+    level = levels[rank] if rank is not None else DataScope.OWN
+    scope = cached_scope or UserScope(
+        user_id=user.pk,
+        level=level,
+        department_ids=tuple(department_ids or ()) if level == DataScope.DEPARTMENT else (),
+        branch_id=branch_id,
+    )
+    user._crm_scope = scope
+    if model is None:
+        return scope, None
+    ids = tuple(ids or ())
     extras = _Extras(
         ids=ids[:MAX_LISTED_IDS],
         too_many_ids=len(ids) > MAX_LISTED_IDS,
-        owns_outside=bool(row.get("owns_outside")),
+        owns_outside=bool(owns_outside),
     )
-    cache[key] = extras
-    return extras
+    user.__dict__.setdefault("_crm_scope_extras", {})[key] = extras
+    return scope, extras
 
 
-def _select_values(model: type[models.Model], expressions: dict) -> dict:
-    """``SELECT <expr> AS <name>, ...`` for uncorrelated expressions, no FROM."""
-    query = model._default_manager.all().query
-    compiler = query.get_compiler(using=model._default_manager.db)
-    columns, params = [], []
-    for name, expression in expressions.items():
-        sql, expression_params = compiler.compile(expression.resolve_expression(query))
-        columns.append(f"{sql} AS {connection.ops.quote_name(name)}")
-        params.extend(expression_params)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(columns)}", params)
-        return dict(zip(expressions, cursor.fetchone(), strict=True))
+def _scope_sql(user, model: type[models.Model] | None) -> tuple[str, list]:
+    """``SELECT rank, branch_id, department_ids, ids, owns_outside`` for ``user``.
+
+    ``me`` is the user's active employee with their widest role (the rank of
+    ``DataScope``), left-joined so that a user without an employee record
+    still gets their shares. The subtree and the own-records-outside probe
+    are evaluated only for the rank that needs them (``CASE`` runs its
+    subqueries lazily). Without ``model`` the last two columns are NULL.
+    """
+    from django.contrib.auth import get_user_model
+
+    from crm.models import DataScope, Department, Employee, Role
+
+    qn = connection.ops.quote_name
+    user_groups = get_user_model().groups.through
+    ranks = " ".join(f"WHEN %s THEN {scope.rank}" for scope in DataScope)
+    department_rank = DataScope.DEPARTMENT.rank
+    branch_rank = DataScope.BRANCH.rank
+    params: list = []
+
+    select = [
+        "me.rank",
+        "me.branch_id",
+        f"CASE WHEN me.rank = {department_rank} THEN ARRAY("
+        f"SELECT sub.id FROM {qn(Department._meta.db_table)} AS sub"
+        " WHERE starts_with(sub.path, me.path)) END",
+    ]
+    if model is None:
+        select += ["NULL", "NULL"]
+    else:
+        id_querysets = [
+            *_membership_id_querysets(model, user),
+            *_share_id_querysets(model, user),
+        ]
+        union = (
+            id_querysets[0].union(*id_querysets[1:]) if len(id_querysets) > 1 else id_querysets[0]
+        )
+        query = model._default_manager.all().query
+        compiler = query.get_compiler(using=model._default_manager.db)
+        ids_sql, ids_params = compiler.compile(
+            ArraySubquery(union[: MAX_LISTED_IDS + 1]).resolve_expression(query)
+        )
+        select.append(ids_sql)
+        params.extend(ids_params)
+        table = qn(model._meta.db_table)
+        owner = qn(model._meta.get_field("owner").column)
+        department = qn(model._meta.get_field("department").column)
+        branch = qn(model._meta.get_field("branch").column)
+        select.append(
+            f"CASE me.rank"
+            f" WHEN {department_rank} THEN EXISTS (SELECT 1 FROM {table} AS t"
+            f" JOIN {qn(Department._meta.db_table)} AS td ON td.id = t.{department}"
+            f" WHERE t.{owner} = %s AND NOT starts_with(td.path, me.path))"
+            f" WHEN {branch_rank} THEN EXISTS (SELECT 1 FROM {table} AS t"
+            f" WHERE t.{owner} = %s AND t.{branch} <> me.branch_id)"
+            " ELSE false END"
+        )
+        params += [user.pk, user.pk]
+
+    sql = (
+        f"SELECT {', '.join(select)} FROM (SELECT 1) AS one LEFT JOIN ("
+        " SELECT d.branch_id, d.path,"
+        f" (SELECT max(CASE r.data_scope {ranks} END)"
+        f" FROM {qn(user_groups._meta.db_table)} AS ug"
+        f" JOIN {qn(Role._meta.db_table)} AS r ON r.group_id = ug.group_id"
+        " WHERE ug.user_id = %s) AS rank"
+        f" FROM {qn(Employee._meta.db_table)} AS e"
+        f" JOIN {qn(Department._meta.db_table)} AS d ON d.id = e.department_id"
+        " WHERE e.user_id = %s AND e.is_active"
+        ") AS me ON true"
+    )
+    params += [scope.value for scope in DataScope] + [user.pk, user.pk]
+    return sql, params
 
 
 def scope_condition(model: type[models.Model], user) -> Q | None:
     """The WHERE condition of ``user``'s scope on ``model``; ``None`` = everything."""
-    scope = user_scope(user)
+    scope, extras = _load(user, model=model)
     if scope.sees_all:
         return None
     if scope.level == "none":
@@ -218,7 +255,6 @@ def scope_condition(model: type[models.Model], user) -> Q | None:
     else:
         condition = Q(owner_id=scope.user_id)
 
-    extras = _extras(model, user, scope)
     if extras.owns_outside:
         condition |= Q(owner_id=scope.user_id)
     if extras.too_many_ids:

@@ -12,10 +12,12 @@ full page alike, whatever the number of matches (nothing is counted).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
+from django.db import connection, models, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +32,13 @@ DROPDOWN_LIMIT = 8
 PAGE_SIZE = 25
 #: Pages beyond this are not served (refine the search instead).
 MAX_PAGE = 40
+#: Memory for the bitmaps of one search (PostgreSQL's ``work_mem``, for its
+#: transaction only). A common word within a branch ANDs the word's index
+#: bitmap with the branch's (hundreds of thousands of rows); with the default
+#: 4 MB that bitmap turns lossy (whole pages), and the search then reads
+#: every page holding any row of the branch among the word's pages -- two to
+#: three times the pages of the rows it needs.
+SEARCH_WORK_MEM = "32MB"
 
 
 @dataclass(frozen=True)
@@ -144,15 +153,27 @@ def _page_number(raw) -> int:
         return 1
 
 
+@contextmanager
+def _search_transaction() -> Iterator[None]:
+    """The providers' queries in one read transaction with ``SEARCH_WORK_MEM``."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [SEARCH_WORK_MEM])
+        yield
+
+
 def dropdown_groups(user, query: str) -> list[ResultGroup]:
     groups = []
-    for provider in search_providers.for_user(user):
-        queryset = provider.queryset(user=user, query=query)
-        if queryset is None:
-            continue
-        hits = [provider.hit(obj) for obj in queryset[:DROPDOWN_LIMIT]]
-        if hits:
-            groups.append(ResultGroup(provider=provider, hits=hits))
+    providers = search_providers.for_user(user)
+    if not providers:
+        return groups
+    with _search_transaction():
+        for provider in providers:
+            queryset = provider.queryset(user=user, query=query)
+            if queryset is None:
+                continue
+            hits = [provider.hit(obj) for obj in queryset[:DROPDOWN_LIMIT]]
+            if hits:
+                groups.append(ResultGroup(provider=provider, hits=hits))
     return groups
 
 
@@ -161,22 +182,24 @@ def page_groups(user, query: str, *, only: str, page_number) -> list[ResultGroup
     number = _page_number(page_number) if only else 1
     offset = (number - 1) * PAGE_SIZE
     groups = []
-    for provider in search_providers.for_user(user):
-        if only and provider.key != only:
-            continue
-        queryset = provider.queryset(user=user, query=query)
-        if queryset is None:
-            continue
-        rows = list(queryset[offset : offset + PAGE_SIZE + 1])
-        if not rows:
-            continue
-        groups.append(
-            ResultGroup(
-                provider=provider,
-                hits=[provider.hit(obj) for obj in rows[:PAGE_SIZE]],
-                page=ResultPage(number=number, has_next=len(rows) > PAGE_SIZE),
+    providers = [p for p in search_providers.for_user(user) if not only or p.key == only]
+    if not providers:
+        return groups
+    with _search_transaction():
+        for provider in providers:
+            queryset = provider.queryset(user=user, query=query)
+            if queryset is None:
+                continue
+            rows = list(queryset[offset : offset + PAGE_SIZE + 1])
+            if not rows:
+                continue
+            groups.append(
+                ResultGroup(
+                    provider=provider,
+                    hits=[provider.hit(obj) for obj in rows[:PAGE_SIZE]],
+                    page=ResultPage(number=number, has_next=len(rows) > PAGE_SIZE),
+                )
             )
-        )
     return groups
 
 

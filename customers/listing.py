@@ -15,6 +15,7 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from django import forms
 from django.db.models import BooleanField, F, Func, Q, QuerySet
@@ -22,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Department, Employee
+from crm.widgets import ListedChoices, PlainSelect
 from customers.models import (
     Customer,
     CustomerType,
@@ -94,32 +96,52 @@ class CustomerFilterForm(forms.Form):
     """The list's filters; every one is backed by an index ending in the sort."""
 
     q = forms.CharField(label=_("Name starts with"), required=False, max_length=100)
-    owner = forms.ModelChoiceField(queryset=None, required=False, label=_("Owner"))
-    department = forms.ModelChoiceField(queryset=None, required=False, label=_("Department"))
+    owner = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Owner"), widget=PlainSelect
+    )
+    department = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Department"), widget=PlainSelect
+    )
     industry = forms.ChoiceField(
-        choices=[("", "—"), *Industry.choices], required=False, label=_("Industry")
+        choices=[("", "—"), *Industry.choices],
+        required=False,
+        label=_("Industry"),
+        widget=PlainSelect,
     )
     region = forms.CharField(required=False, max_length=50, label=_("Region"))
     type = forms.ChoiceField(
-        choices=[("", "—"), *CustomerType.choices], required=False, label=_("Customer type")
+        choices=[("", "—"), *CustomerType.choices],
+        required=False,
+        label=_("Customer type"),
+        widget=PlainSelect,
     )
     lifecycle_stage = forms.ChoiceField(
-        choices=[("", "—"), *LifecycleStage.choices], required=False, label=_("Lifecycle stage")
+        choices=[("", "—"), *LifecycleStage.choices],
+        required=False,
+        label=_("Lifecycle stage"),
+        widget=PlainSelect,
     )
     value_grade = forms.ChoiceField(
-        choices=[("", "—"), *ValueGrade.choices], required=False, label=_("Value grade")
+        choices=[("", "—"), *ValueGrade.choices],
+        required=False,
+        label=_("Value grade"),
+        widget=PlainSelect,
     )
     is_archived = forms.BooleanField(required=False, label=_("Archived"))
     sort = forms.ChoiceField(
         choices=[(key, sort.label) for key, sort in SORTS.items()],
         required=False,
         label=_("Sort by"),
+        widget=PlainSelect,
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         from crm.handover import employees_in_scope
 
+        for name in ("owner", "department"):
+            # Before the querysets: setting one hands the field's iterator to the widget.
+            self.fields[name].iterator = ListedChoices
         # Owners the user may pick: the employees in their scope, and themself.
         self.fields["owner"].queryset = (
             Employee.objects.filter(
@@ -175,6 +197,28 @@ def decode_cursor(sort: Sort, cursor: str) -> tuple | None:
     return value, pk
 
 
+#: Labels of the coded columns the list shows, looked up by value. (A model's
+#: ``get_<field>_display`` rebuilds its choices dict on every call, translating
+#: each label: a few hundred translations per page.)
+_LABELS = {
+    name: dict(Customer._meta.get_field(name).flatchoices)
+    for name in ("industry", "type", "lifecycle_stage")
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row of the list as it is shown."""
+
+    customer: Customer
+    url: str
+    industry: str
+    type: str
+    lifecycle_stage: str
+    owner: str
+    department: str
+
+
 @dataclass
 class Page:
     rows: list[Customer]
@@ -182,6 +226,23 @@ class Page:
     count_capped: bool
     next_cursor: str | None
     previous_cursor: str | None
+
+    @cached_property
+    def lines(self) -> list[Line]:
+        return [
+            Line(
+                customer=customer,
+                url=customer.get_absolute_url(),
+                industry=_LABELS["industry"].get(customer.industry, customer.industry),
+                type=_LABELS["type"].get(customer.type, customer.type),
+                lifecycle_stage=_LABELS["lifecycle_stage"].get(
+                    customer.lifecycle_stage, customer.lifecycle_stage
+                ),
+                owner=customer.owner_name(),
+                department=str(customer.department),
+            )
+            for customer in self.rows
+        ]
 
 
 def customer_page(*, user, form: CustomerFilterForm, after: str = "", before: str = "") -> Page:

@@ -14,9 +14,8 @@ class CustomerListView(TemplateView):
     model = None
 
     def get_context_data(self, **kwargs):
-        form = CustomerFilterForm(self.request.GET or None, user=self.request.user)
-        if not form.is_bound:
-            form = CustomerFilterForm({}, user=self.request.user)
+        # Always bound: no filter is a valid choice too (the first page, by name).
+        form = CustomerFilterForm(self.request.GET, user=self.request.user)
         page = None
         if form.is_valid():
             page = customer_page(

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from crm.models import DataScope, Role
-from crm.scope import access_object, forget_scope
+from crm.scope import UserScope, access_object, forget_scope
 from crm.services import object_share, object_unshare, role_set_scope
 from customers.models import Customer
 from customers.selectors import access_customer
@@ -133,9 +133,9 @@ def test_access_object_returns_visible_and_404s_the_rest(org, customers):
 def test_scope_is_resolved_once_per_user_object(org, customers, django_assert_num_queries):
     # The scope (employee, roles, department subtree) and the extra ways in
     # (shares, memberships, own records outside the scope) cost one query
-    # each, once: 3 + the list itself, then the list alone.
+    # together, once: 1 + the list itself, then the list alone.
     list(Customer.objects.visible_to(org.rep))  # warms the content-type cache
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(2):
         list(Customer.objects.visible_to(org.manager))
     with django_assert_num_queries(1):
         list(Customer.objects.visible_to(org.manager))
@@ -190,3 +190,76 @@ def test_scoped_count_and_first_page_use_indexes(org, customers, username):
     assert len(plans) >= 2  # the scope's own lookups, the count, the page
     for plan in plans:
         assert "Seq Scan on customers_customer " not in plan, plan
+
+
+def test_the_scope_of_each_kind_of_user(org, django_user_model):
+    from crm.scope import user_scope
+
+    subtree = {org.team1.pk, org.sub_team.pk}
+    assert user_scope(org.rep) == UserScope(
+        user_id=org.rep.pk, level=DataScope.OWN, branch_id=org.east.pk
+    )
+    manager = user_scope(org.manager)
+    assert (manager.level, set(manager.department_ids), manager.branch_id) == (
+        DataScope.DEPARTMENT,
+        subtree,
+        org.east.pk,
+    )
+    assert len(manager.department_ids) == len(subtree)
+    assert user_scope(org.branch_mgr) == UserScope(
+        user_id=org.branch_mgr.pk, level=DataScope.BRANCH, branch_id=org.east.pk
+    )
+    assert user_scope(org.executive).sees_all
+    outsider = django_user_model.objects.create_user("outsider", password="x" * 12)
+    assert user_scope(outsider) == UserScope(user_id=outsider.pk, level=DataScope.OWN)
+
+
+def test_a_group_without_a_role_and_a_left_employee_do_not_widen_the_scope(org, customers):
+    from crm.scope import user_scope
+
+    org.rep.groups.add(Group.objects.create(name="Newsletter"))
+    forget_scope(org.rep)
+    assert user_scope(org.rep).level == DataScope.OWN
+    employee = org.manager.employee
+    employee.is_active = False
+    employee.save(update_fields=["is_active"])
+    forget_scope(org.manager)
+    assert user_scope(org.manager) == UserScope(user_id=org.manager.pk, level=DataScope.OWN)
+    assert visible_owners(org.manager) == {"manager"}
+
+
+def test_own_records_outside_a_department_scope_add_the_owner_arm(org, customers):
+    employee = org.manager.employee
+    employee.department = org.team2  # the manager's own customer stays in team 1
+    employee.save(update_fields=["department"])
+    forget_scope(org.manager)
+    assert visible_owners(org.manager) == {"rep_team2", "manager"}
+    assert " OR " in str(Customer.objects.visible_to(org.manager).query)
+
+
+def test_a_user_without_an_employee_record_still_sees_what_is_shared(
+    org, customers, django_user_model
+):
+    outsider = django_user_model.objects.create_user("outsider", password="x" * 12)
+    object_share(obj=customers["rep2"], user=outsider)
+    assert visible_owners(outsider) == {"rep2"}
+
+
+def test_a_second_model_costs_one_query_for_its_shares_the_scope_is_kept(
+    org, customers, django_assert_num_queries
+):
+    from crm.scope import user_scope
+    from customers.models import Contact
+
+    list(Customer.objects.visible_to(org.rep))  # warms the content-type cache
+    list(Contact.objects.visible_to(org.rep))
+    scope = user_scope(org.manager)  # e.g. a form reads the scope first
+    with django_assert_num_queries(1):
+        assert user_scope(org.manager) is scope
+        Customer.objects.visible_to(org.manager)  # its shares, memberships, own records
+    with django_assert_num_queries(1):
+        Contact.objects.visible_to(org.manager)
+    with django_assert_num_queries(0):
+        Customer.objects.visible_to(org.manager)
+        Contact.objects.visible_to(org.manager)
+    assert user_scope(org.manager) is scope
