@@ -573,3 +573,19 @@ def quote_withdraw(*, quote: Quote, by) -> Quote:
             return locked
     except FlowLockFailed as exc:
         raise ApprovalConflict(BUSY) from exc
+
+
+NOT_SENDABLE = _("Only an approved quote can be marked as sent.")
+
+
+@transaction.atomic
+def quote_mark_sent(*, quote: Quote, by) -> Quote:
+    """Record that an approved quote went to the customer (it stays frozen)."""
+    locked = _lock(quote, by)
+    _check_can_change(by)
+    if locked.status != QuoteStatus.APPROVED:
+        raise ValidationError(NOT_SENDABLE)
+    locked.status, locked.sent_at = QuoteStatus.SENT, timezone.now()
+    locked._history_user = by
+    locked.save(update_fields=["status", "sent_at", "updated_at"])
+    return locked

@@ -72,6 +72,34 @@ class QuoteListView(TemplateView):
         return context
 
 
+CUSTOMER_QUOTES_SHOWN = 10
+
+
+class CustomerQuotesView(TemplateView):
+    """The quotes of one customer that the user sees (the customer page's
+    Turbo frame; opened directly it is a page of its own)."""
+
+    template_name = "projects/quotes/customer_quotes.html"
+
+    def get_context_data(self, **kwargs):
+        from customers.selectors import access_customer
+
+        context = super().get_context_data(**kwargs)
+        customer = access_customer(user=self.request.user, pk=kwargs["pk"])
+        rows = list(
+            selectors.quotes_visible_to(self.request.user)
+            .filter(customer=customer)
+            .order_by("-created_at", "-id")[: CUSTOMER_QUOTES_SHOWN + 1]
+        )
+        context.update(
+            customer=customer,
+            quotes=rows[:CUSTOMER_QUOTES_SHOWN],
+            more=len(rows) > CUSTOMER_QUOTES_SHOWN,
+            page_title=customer.name,
+        )
+        return context
+
+
 class QuoteDetailView(TemplateView):
     template_name = "projects/quotes/quote_detail.html"
 
@@ -286,6 +314,16 @@ class QuoteWithdrawView(_QuoteActionView):
     def action(self, request, quote):
         quote = quotes.quote_withdraw(quote=quote, by=request.user)
         messages.success(request, QUOTE_WITHDRAWN % {"quote": quote})
+        return quote
+
+
+QUOTE_SENT = _("Quote %(quote)s marked as sent to the customer.")
+
+
+class QuoteMarkSentView(_QuoteActionView):
+    def action(self, request, quote):
+        quote = quotes.quote_mark_sent(quote=quote, by=request.user)
+        messages.success(request, QUOTE_SENT % {"quote": quote})
         return quote
 
 

@@ -37,6 +37,8 @@ class QuoteViewset(AppMenuMixin, Viewset):
         path("<int:pk>/submit/", views.QuoteSubmitView.as_view(), name="submit"),
         path("<int:pk>/withdraw/", views.QuoteWithdrawView.as_view(), name="withdraw"),
         path("<int:pk>/revise/", views.QuoteReviseView.as_view(), name="revise"),
+        path("<int:pk>/sent/", views.QuoteMarkSentView.as_view(), name="sent"),
+        path("customer/<int:pk>/", views.CustomerQuotesView.as_view(), name="customer_quotes"),
     ]
 
     def has_view_permission(self, user, obj=None):

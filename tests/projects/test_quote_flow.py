@@ -296,3 +296,34 @@ def test_two_approvers_deciding_at_once_record_exactly_one_decision(org):
     assert step.status == STATUS.DONE and step.owner.username == winner
     expected = QuoteStatus.APPROVED if winner == "manager" else QuoteStatus.DRAFT
     assert quote.status == expected
+
+
+def test_demo_quotes_cover_every_state_and_fill_the_managers_inboxes(org):
+    import io
+
+    from projects.demo_quotes import DEMO_TERMS, seed_quotes
+    from projects.models import ApprovalRule
+    from projects.selectors_quotes import inbox_tasks
+    from tests.factories import make_opportunity
+
+    for owner in (org.rep, org.rep, org.rep_b):
+        make_opportunity(owner)
+    out = io.StringIO()
+
+    seed_quotes(out)
+
+    quotes = QuoteDecision._meta.get_field("quote").related_model.objects.filter(terms=DEMO_TERMS)
+    assert set(quotes.values_list("status", flat=True)) == set(QuoteStatus.values)
+    assert ApprovalRule.objects.filter(document_type="quote").count() == 3
+    assert inbox_tasks(org.manager).count() == 1
+    assert inbox_tasks(org.branch_mgr).count() == 2
+    assert quotes.filter(status=QuoteStatus.DRAFT, decisions__kind=K.REJECTED).exists()
+    assert quotes.filter(decisions__kind=K.WITHDRAWN).exists()
+    assert quotes.filter(decisions__kind=K.AUTO_APPROVED).exists()
+    assert quotes.filter(version=2).exists()
+    count = quotes.count()
+
+    seed_quotes(out)
+
+    assert quotes.count() == count
+    assert "demo quotes exist already" in out.getvalue()

@@ -339,3 +339,33 @@ def test_inbox_query_count_is_pinned_and_does_not_grow(
 
 QUOTE_DETAIL_QUERIES = 11
 INBOX_QUERIES = 5
+
+
+def test_customer_panel_lists_the_customers_quotes_within_scope(client, org):
+    from customers.panels import customer_panels
+    from projects import panels_quotes
+
+    panels_quotes.register()
+    assert "quotes" in [panel.key for panel in customer_panels]
+    quote = make_quote(org.rep)
+    url = f"/quotes/quote/customer/{quote.customer_id}/"
+    login(client, org.rep)
+    body = client.get(url).content.decode()
+    assert quote.number in body and 'data-testid="customer-quotes"' in body
+    login(client, org.rep2)
+    assert client.get(url).status_code == 404
+
+
+def test_approved_quote_is_marked_sent_and_then_revised(client, org, rules):
+    quote = quote_submit(quote=make_quote(org.rep, discount=5), by=org.rep)
+    login(client, org.rep)
+    client.post(f"/quotes/quote/{quote.pk}/sent/")
+    quote.refresh_from_db()
+    assert quote.status == QuoteStatus.SENT and quote.sent_at is not None
+
+    response = client.post(f"/quotes/quote/{quote.pk}/revise/")
+
+    revision = Quote.objects.get(number=quote.number, version=2)
+    assert response["Location"] == revision.get_absolute_url()
+    page = client.get(revision.get_absolute_url()).content.decode()
+    assert f'href="{quote.get_absolute_url()}"' in page  # the earlier version is listed
