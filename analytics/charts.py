@@ -1,11 +1,28 @@
-"""Plotly figures built from snapshot figures (they never query)."""
+"""Plotly figures built from snapshot figures (they never query).
+
+Building a plotly figure costs 10-20 ms of validation, more than a whole
+snapshot page may take, and a snapshot's figures never change once stored:
+so the markup of a snapshot's chart is cached per computation and language
+(``snapshot_chart``), and the task that computes a snapshot renders it for
+every language right away (``warm_charts``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import plotly.graph_objects as go
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import translation
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from crm.charts import chart_html
 from projects.models import localised
+
+CHART_CACHE_SECONDS = 7 * 24 * 3600
 
 
 def funnel_chart(figures: dict) -> go.Figure:
@@ -42,3 +59,33 @@ def forecast_chart(figures: dict) -> go.Figure:
         )
     figure.update_layout(barmode="group", xaxis={"type": "category"})
     return figure
+
+
+#: kind → (builder, test id)
+BUILDERS: dict[str, tuple[Callable[[dict], go.Figure], str]] = {
+    "funnel": (funnel_chart, "funnel-chart"),
+    "forecast": (forecast_chart, "forecast-chart"),
+}
+
+
+def snapshot_chart(snapshot) -> SafeString | None:
+    """The chart markup of a computed snapshot, from the cache when it is there."""
+    if not snapshot.figures or snapshot.kind not in BUILDERS or snapshot.computed_at is None:
+        return None
+    builder, testid = BUILDERS[snapshot.kind]
+    key = (
+        f"analytics:chart:{snapshot.pk}:{snapshot.computed_at.timestamp()}:"
+        f"{get_language()}:{testid}"
+    )
+    markup = cache.get(key)
+    if markup is None:
+        markup = chart_html(builder(snapshot.figures), testid=testid)
+        cache.set(key, markup, CHART_CACHE_SECONDS)
+    return SafeString(markup)
+
+
+def warm_charts(snapshot) -> None:
+    """Render a freshly computed snapshot's chart in every language."""
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            snapshot_chart(snapshot)

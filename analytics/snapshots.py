@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from analytics.activity import activity_figures
+from analytics.charts import warm_charts
 from analytics.forecast import forecast_figures
 from analytics.funnel import funnel_figures
 from analytics.models import Snapshot
@@ -247,7 +248,9 @@ def snapshot_compute(*, snapshot_id: int) -> Snapshot:
         progress=100,
         computed_at=timezone.now(),
     )
-    return Snapshot.objects.get(pk=snapshot_id)
+    snapshot = Snapshot.objects.get(pk=snapshot_id)
+    warm_charts(snapshot)
+    return snapshot
 
 
 # --- Stage changes -------------------------------------------------------------------

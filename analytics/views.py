@@ -32,7 +32,7 @@ from analytics.snapshots import (
     snapshot_viewed,
     snapshots_for,
 )
-from crm.charts import chart_html, chart_scripts
+from crm.charts import chart_scripts
 from projects.models import Process, Product, Stage, localised
 from projects.services import stage_set_probability
 
@@ -97,7 +97,7 @@ def snapshot_context(
     if snapshot.kind == Snapshot.Kind.FUNNEL:
         headers, rows = exports.funnel_table(figures)
         context["column_keys"] = ["process", "stage", *(k for k, _l in exports.funnel_columns())]
-        context["chart"] = chart_html(charts.funnel_chart(figures), testid="funnel-chart")
+        context["chart"] = charts.snapshot_chart(snapshot)
         context["rows"] = [
             {"stage": stage["stage"], "cells": cells}
             for stage, cells in zip(figures["stages"], rows, strict=True)
@@ -109,7 +109,7 @@ def snapshot_context(
     elif snapshot.kind == Snapshot.Kind.FORECAST:
         headers, rows = exports.forecast_table(figures)
         context["column_keys"] = exports.FORECAST_KEYS
-        context["chart"] = chart_html(charts.forecast_chart(figures), testid="forecast-chart")
+        context["chart"] = charts.snapshot_chart(snapshot)
         context["rows"] = [{"cells": cells} for cells in rows]
         context["stage_rows"] = [
             {**row, "label": localised(row["name"], row["name_en"])} for row in figures["stages"]
@@ -310,6 +310,8 @@ class DashboardView(View):
         for snapshot in (funnel, forecast, activity):
             context = snapshot_context(request, snapshot, scope, admin_actions=False)
             context["title"] = TITLES[snapshot.kind]
+            # The funnel's table is one click away (its snapshot page).
+            context["chart_only"] = snapshot.kind == Snapshot.Kind.FUNNEL
             cards.append(context)
         return render(
             request,
