@@ -36,7 +36,10 @@ class StepIndexView(generic.View):
     says why when the user may not decide it."""
 
     def get(self, request, *args, **kwargs):
+        from projects.selectors_quotes import access_task
+
         activation = request.activation
+        access_task(user=request.user, process_pk=activation.process.pk, task_pk=activation.task.pk)
         return redirect(
             activation.flow_task.reverse(
                 "execute", args=[activation.process.pk, activation.task.pk]

@@ -289,6 +289,10 @@ class _QuoteActionView(View):
     def action(self, request, quote: Quote) -> Quote:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def get(self, request, pk):
+        quote = selectors.access_quote(user=request.user, pk=pk)
+        return HttpResponseRedirect(quote.get_absolute_url())
+
     def post(self, request, pk):
         quote = selectors.access_quote(user=request.user, pk=pk)
         try:

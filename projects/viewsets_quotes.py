@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Viewset
 from viewflow.urls.sites import AppMenuMixin
 from viewflow.workflow.flow import FlowViewset
-from viewflow.workflow.flow.views import DetailProcessView
+from viewflow.workflow.flow.views import DetailProcessView, FlowChartView
 
 from crm.viewsets import CrmApplication
 from projects import views_quotes as views
@@ -55,6 +55,23 @@ class ScopedProcessDetailView(DetailProcessView):
         return super(DetailProcessView, self).dispatch(request, *args, **kwargs)
 
 
+class ScopedFlowChartView(FlowChartView):
+    """The flow's chart for everyone who may see quotes; one process's chart
+    (where it stands) only for those who may see that process, else 404."""
+
+    def dispatch(self, request, *args, **kwargs):
+        process_pk = kwargs.get("process_pk")
+        if process_pk is not None:
+            process = self.flow_class.process_class._default_manager.filter(
+                pk=process_pk, flow_class=self.flow_class
+            ).first()
+            if process is None or not self.flow_class.instance.has_view_permission(
+                request.user, obj=process
+            ):
+                raise Http404("No such approval.")
+        return super().dispatch(request, *args, **kwargs)
+
+
 class QuoteApprovalViewset(FlowViewset):
     """The flow's own pages: process detail with its history and chart, and
     the task URLs. viewflow's all-process dashboards are not mounted: they
@@ -62,6 +79,7 @@ class QuoteApprovalViewset(FlowViewset):
 
     icon = "approval"
     process_detail_view_class = ScopedProcessDetailView
+    chart_view_class = ScopedFlowChartView
     process_list_path = None
     task_list_path = None
 
