@@ -10,6 +10,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Viewset
 from viewflow.urls.sites import AppMenuMixin
+from viewflow.utils import Icon
 from viewflow.workflow.flow import FlowViewset
 from viewflow.workflow.flow.views import DetailProcessView, FlowChartView
 
@@ -93,7 +94,7 @@ class PageViewset(AppMenuMixin, Viewset):
 
     def __init__(self, *, app_name, title, icon, view, **kwargs):
         super().__init__(**kwargs)
-        self.app_name, self.title, self.icon, self._view = app_name, title, icon, view
+        self.app_name, self.title, self.icon, self._view = app_name, title, Icon(icon), view
 
     @property
     def index_path(self):
