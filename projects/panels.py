@@ -1,6 +1,10 @@
 """Cards that opportunities add to other apps' pages: the start page
 ("Today", ANA-4 first version) and the customer's 360° page. Registered
-from ``ProjectsConfig.ready``."""
+from ``ProjectsConfig.ready``.
+
+Both load their content in a Turbo frame from a scoped page of this app, so
+the host page's query count stays its own however many apps add cards.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from django.utils.translation import gettext
 
 from crm.panels import Panel, today_panels
 from customers.panels import customer_panels
-from projects import selectors
 
 
 def customer_deals_panel(request, customer) -> dict:
@@ -22,29 +25,19 @@ def customer_deals_panel(request, customer) -> dict:
     }
 
 
+def today_deals_panel(request) -> dict:
+    """The start page's deal cards come in a Turbo frame (see
+    ``projects.views_today``); the start page itself reads nothing for them."""
+    return {"frame_url": reverse("projects:today")}
+
+
 def register() -> None:
     today_panels.register(
         Panel(
-            key="todos",
-            template_name="projects/panels/today_todos.html",
-            context=selectors.today_todos_panel,
+            key="deals_today",
+            template_name="projects/panels/today_deals.html",
+            context=today_deals_panel,
             order=10,
-        )
-    )
-    today_panels.register(
-        Panel(
-            key="rotting_deals",
-            template_name="projects/panels/today_rotting.html",
-            context=selectors.today_rotting_panel,
-            order=30,
-        )
-    )
-    today_panels.register(
-        Panel(
-            key="closing_deals",
-            template_name="projects/panels/today_closing.html",
-            context=selectors.today_closing_panel,
-            order=40,
         )
     )
     customer_panels.register(

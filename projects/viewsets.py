@@ -17,6 +17,7 @@ from projects.views_list import (
     OpportunityListView,
     OpportunityUpdateView,
 )
+from projects.views_today import TodayDealsView
 
 
 class OpportunityViewset(ScopedModelViewset):
@@ -74,3 +75,4 @@ class ProjectsApp(CrmApplication):
     icon = "trending_up"
     app_name = "projects"
     viewsets = [OpportunityViewset(), BoardViewset(), PoolViewset()]
+    urlpatterns = [path("today/", TodayDealsView.as_view(), name="today")]

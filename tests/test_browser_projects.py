@@ -63,6 +63,7 @@ def move_card(page, deal, stage, *, drag: bool = True) -> None:
 
 
 def test_rep_moves_a_card_on_the_board(browser, live_server, org):
+    from django.utils import timezone
     from playwright.sync_api import expect
 
     from projects import defaults
@@ -74,7 +75,11 @@ def test_rep_moves_a_card_on_the_board(browser, live_server, org):
     stages = {s.code: s for s in Stage.objects.filter(process=process)}
     customer = make_customer(org.rep, name="杭州启明软件有限公司")
     deal = make_opportunity(
-        org.rep, customer=customer, title="智慧园区一期", expected_amount=880000
+        org.rep,
+        customer=customer,
+        title="智慧园区一期",
+        expected_amount=880000,
+        expected_close_date=timezone.localdate(),
     )
     other = make_opportunity(
         org.rep, customer=customer, title="数据中心扩容", expected_amount=120000
@@ -84,6 +89,16 @@ def test_rep_moves_a_card_on_the_board(browser, live_server, org):
     page = browser.new_page(locale="en-US")
     problems = watch_console(page)
     login(page, live_server, "rep")
+
+    # The start page's deal cards and the customer page's deals load in frames.
+    expect(page.locator('[data-panel="closing-deals"]')).to_contain_text("智慧园区一期")
+    page.goto(f"{live_server.url}{customer.get_absolute_url()}")
+    deals = page.locator('[data-testid="customer-deals"]')
+    expect(deals).to_contain_text("数据中心扩容")
+    deals.get_by_role("link", name="New deal").click()
+    page.wait_for_url(f"**/projects/opportunity/add/?customer={customer.pk}")
+    expect(page.locator("select[name=customer]")).to_have_value(str(customer.pk))
+
     open_board(page, live_server)
 
     lead = page.locator(f'[data-column="{stages["lead"].pk}"]')

@@ -271,6 +271,36 @@ def test_customer_page_loads_the_scoped_deals_in_a_frame(org, client, stages, re
 # --- Start page ------------------------------------------------------------------------
 
 
+def test_start_page_cards_cost_the_start_page_nothing(
+    org, client, stages, django_assert_num_queries, django_assert_max_num_queries
+):
+    """The deal cards load in a frame: the start page's queries are the
+    other apps' cards only, and the frame's own count is pinned."""
+    from crm.panels import today_panels
+
+    client.force_login(org.rep)
+    client.get("/today/")
+    registered = today_panels._panels.pop("deals_today")
+    try:
+        with django_assert_max_num_queries(100) as without:
+            client.get("/today/")
+    finally:
+        today_panels.register(registered)
+    with django_assert_num_queries(len(without)):
+        client.get("/today/")
+
+    client.get("/projects/today/")
+    with django_assert_num_queries(8):
+        client.get("/projects/today/")
+    for n in range(12):
+        deal = make_opportunity(org.rep, expected_close_date=timezone.localdate())
+        todo_create(opportunity=deal, by=org.rep, title=f"事{n}", due_date=timezone.localdate())
+    with django_assert_num_queries(8):
+        response = client.get("/projects/today/")
+    assert len(response.context["todos_panel"]["todos"]) == 10
+    assert response.context["closing_panel"]["more"] is True
+
+
 def test_start_page_shows_my_due_todos_rotting_and_closing_deals(org, client, stages):
     today = timezone.localdate()
     long_ago = timezone.now() - timedelta(days=40)  # lead rots after 30 days
@@ -282,8 +312,11 @@ def test_start_page_shows_my_due_todos_rotting_and_closing_deals(org, client, st
     todo_create(opportunity=fresh, by=org.rep, title="下周的事", due_date=today + timedelta(days=7))
     client.force_login(org.rep)
 
-    page = client.get("/today/").content.decode()
+    start_page = client.get("/today/").content.decode()
+    assert 'id="today-deals" src="/projects/today/"' in start_page
+    page = client.get("/projects/today/").content.decode()
 
+    assert 'id="today-deals"' in page
     assert "寄样品" in page and "下周的事" not in page
     assert "烂尾商机" in page and "同事烂尾" not in page
     assert "新鲜商机" in page and "明年商机" not in page
