@@ -319,6 +319,34 @@ def test_quote_detail_query_count_is_pinned(client, org, rules, django_assert_nu
         response = client.get(quote.get_absolute_url())
     assert response.status_code == 200
 
+    # more lines, versions and decisions: the same number of queries
+    products = list(Product.objects.order_by("code")[:4])
+    bigger = make_quote(org.rep, discount=25)
+    from projects.quotes import quote_decide, quote_revise, quote_update
+
+    bigger = quote_update(
+        quote=bigger,
+        by=org.rep,
+        lines=[{"product": p, "quantity": 2, "discount": 25} for p in products],
+    )
+    bigger = quote_submit(quote=bigger, by=org.rep)
+    quote_decide(task_id=step_of(bigger).pk, by=org.manager, approve=True, comment="ok")
+    quote_decide(task_id=step_of(bigger).pk, by=org.branch_mgr, approve=True)
+    revision = quote_revise(quote=bigger, by=org.rep)
+    with django_assert_num_queries(QUOTE_DETAIL_QUERIES - 1):  # no open step
+        response = client.get(bigger.get_absolute_url())
+    assert response.content.decode().count("<tr>") >= 4 + 5
+    with django_assert_num_queries(QUOTE_DETAIL_QUERIES - 2):  # nor a chain yet
+        client.get(revision.get_absolute_url())
+
+
+def test_quote_pages_render_in_chinese(client, org, rules):
+    quote = quote_submit(quote=make_quote(org.rep, discount=15), by=org.rep)
+    login(client, org.manager)
+    for url in (quote.get_absolute_url(), "/quotes/inbox/", step_url(step_of(quote))):
+        response = client.get(url, headers={"accept-language": "zh-hans"})
+        assert response.status_code == 200 and 'lang="zh-hans"' in response.content.decode()
+
 
 def test_inbox_query_count_is_pinned_and_does_not_grow(
     client, org, rules, django_assert_num_queries
