@@ -117,13 +117,15 @@ def stage_path(deal: Opportunity, stages: list[Stage]) -> tuple[list[dict], list
     return path_steps, closing
 
 
-def _people(deal: Opportunity, members) -> list[tuple[int, str]]:
-    """Who a to-do can be given to: the owner and the team."""
-    people = []
+def _people(deal: Opportunity, members, user) -> list[tuple[int, str]]:
+    """Who a to-do can be given to: the owner, the team and oneself."""
+    people = {}
     if deal.owner_id:
-        people.append((deal.owner_id, _person(deal.owner)))
-    people += [(m.user_id, _person(m.user)) for m in members if m.user_id != deal.owner_id]
-    return people
+        people[deal.owner_id] = _person(deal.owner)
+    for member in members:
+        people.setdefault(member.user_id, _person(member.user))
+    people.setdefault(user.pk, _person(user))
+    return list(people.items())
 
 
 def workspace_context(request, deal: Opportunity, **bound) -> dict:
@@ -135,7 +137,7 @@ def workspace_context(request, deal: Opportunity, **bound) -> dict:
     can_change = user.has_perm("projects.change_opportunity")
     can_assign = user.has_perm("projects.assign_opportunity")
     path_steps, closing_steps = stage_path(deal, ws.stages)
-    people = _people(deal, ws.members)
+    people = _people(deal, ws.members, user)
 
     follow_up_form = FollowUpForm(prefix="fu")
     follow_up_form.fields["contacts"].choices = [(c.pk, c.name) for c in ws.customer_contacts]
@@ -153,7 +155,7 @@ def workspace_context(request, deal: Opportunity, **bound) -> dict:
         "follow_up_form": follow_up_form,
         "todo_form": TodoForm(
             prefix="todo",
-            people=people or [(user.pk, _person(user))],
+            people=people,
             initial={"assignee": user.pk, "due_date": today},
         ),
         "comment_form": CommentForm(prefix="comment"),
@@ -471,7 +473,7 @@ class TodoAddView(DealActionView):
 
     def build_form(self, data):
         members = list(self.deal.members.select_related("user"))
-        return TodoForm(data, prefix="todo", people=_people(self.deal, members))
+        return TodoForm(data, prefix="todo", people=_people(self.deal, members, self.request.user))
 
     def act(self, form) -> str:
         todo = services.todo_create(

@@ -488,3 +488,55 @@ def test_release_puts_the_deal_back_into_the_pool(org, client, deal):
     assert deal.owner is None
     assert response.url == reverse("projects:pool:index")  # the rep no longer sees it
     assert Opportunity.objects.pool_for(org.rep).filter(pk=deal.pk).exists()
+
+
+def test_gantt_bars_start_at_the_dates_and_last_whole_days(org, stages, deal):
+    from projects.charts import DAY_MS, gantt_figure, stage_flow
+
+    planned = plan_item_save(
+        opportunity=deal,
+        by=org.rep,
+        name="方案",
+        planned_start=date(2030, 1, 1),
+        planned_end=date(2030, 1, 10),
+        actual_start=date(2030, 1, 3),
+        actual_end=date(2030, 1, 4),
+    )
+    running = plan_item_save(
+        opportunity=deal,
+        by=org.rep,
+        name="投标",
+        planned_start=date(2030, 1, 11),
+        planned_end=date(2030, 1, 20),
+        actual_start=date(2030, 1, 12),
+    )
+    waiting = plan_item_save(
+        opportunity=deal,
+        by=org.rep,
+        name="谈判",
+        planned_start=date(2030, 2, 1),
+        planned_end=date(2030, 2, 1),
+    )
+    items = [planned, running, waiting]
+    today = date(2030, 1, 15)
+
+    plan, actual = gantt_figure(items, today=today).data
+
+    assert list(plan.y) == ["1. 方案", "2. 投标", "3. 谈判"]
+    assert list(plan.base) == ["2030-01-01T00:00:00", "2030-01-11T00:00:00", "2030-02-01T00:00:00"]
+    assert list(plan.x) == [10 * DAY_MS, 10 * DAY_MS, DAY_MS]
+    assert list(actual.y) == ["1. 方案", "2. 投标"]
+    assert list(actual.x) == [2 * DAY_MS, 4 * DAY_MS]  # the running step runs to today
+    assert [s.state for s in stage_flow(items, today=today)] == ["done", "active", "planned"]
+    assert [s.state for s in stage_flow(items, today=date(2030, 1, 25))][1] == "late"
+
+
+def test_the_page_reads_in_chinese(org, deal, client):
+    from django.test import Client
+
+    chinese = Client(headers={"accept-language": "zh-hans"})
+    chinese.force_login(org.rep)
+    response = chinese.get(page_url(deal))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "线索确认" in page and "Lead qualification" not in page
