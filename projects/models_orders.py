@@ -405,3 +405,49 @@ class ExecutionRecord(models.Model):
 
     def __str__(self) -> str:
         return self.what
+
+
+# --- Workflow processes (viewflow proxies) -------------------------------------------
+
+from viewflow.workflow.models import Process as WorkflowProcess  # noqa: E402
+
+
+class SalesOrderProcess(WorkflowProcess):
+    """A run of ``projects.flows.SalesOrderFlow`` for one submission of an
+    order (the process artifact): review, re-check, deliveries, collections."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("sales order process")
+        verbose_name_plural = _("sales order processes")
+
+    @property
+    def order(self) -> SalesOrder:
+        cached = self.__dict__.get("_order")
+        if cached is None or cached.pk != self.artifact_object_id:
+            cached = SalesOrder.objects.select_related("customer", "owner").get(
+                pk=self.artifact_object_id
+            )
+            self.__dict__["_order"] = cached
+        return cached
+
+
+class ContractApprovalProcess(WorkflowProcess):
+    """A run of ``projects.flows.ContractApprovalFlow`` for one submission of
+    a contract: one step per level of the chain its approval rules require."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("contract approval")
+        verbose_name_plural = _("contract approvals")
+        permissions = [("approve_contract", _("Can decide any contract approval step"))]
+
+    @property
+    def contract(self) -> Contract:
+        cached = self.__dict__.get("_contract")
+        if cached is None or cached.pk != self.artifact_object_id:
+            cached = Contract.objects.select_related("customer", "owner").get(
+                pk=self.artifact_object_id
+            )
+            self.__dict__["_contract"] = cached
+        return cached
