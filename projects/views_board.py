@@ -18,6 +18,7 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +43,17 @@ class BoardFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["process"].queryset = Process.objects.filter(is_active=True)
         self.fields["owner"].queryset = selectors.employee_choices(user)
+
+
+def move_options(stages: list[Stage]) -> dict[int, str]:
+    """The ``<option>`` list of each card's move form, per current stage,
+    built once per page instead of once per card."""
+    return {
+        current.pk: format_html_join(
+            "", '<option value="{}">{}</option>', [(s.pk, str(s)) for s in stages if s != current]
+        )
+        for current in stages
+    }
 
 
 def _page(raw) -> int:
@@ -75,10 +87,12 @@ class BoardView(View):
         for key in ("stage", "page"):
             query.pop(key, None)
         query["process"] = process.pk if process else ""
+        active = [s for s in stages if s.is_active]
         context = {
             "form": form,
             "process": process,
-            "stages": [s for s in stages if s.is_active],
+            "stages": active,
+            "move_options": move_options(active),
             "loss_reasons": list(LossReason.objects.filter(is_active=True)),
             "filters": query.urlencode(),
             "now": timezone.now(),

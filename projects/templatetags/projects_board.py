@@ -11,3 +11,9 @@ register = template.Library()
 def rotting(deal, now) -> bool:
     """Whether a deal (read with its stage) stayed too long in its stage."""
     return is_rotting(deal, now=now)
+
+
+@register.filter
+def item(mapping, key):
+    """``mapping[key]`` (empty if missing)."""
+    return mapping.get(key, "")
