@@ -32,7 +32,11 @@ class ProjectsConfig(AppConfig):
     name = "projects"
     verbose_name = _("Projects")
     default_auto_field = "django.db.models.BigAutoField"
-    crm_application = ["projects.viewsets.ProjectsApp", "projects.viewsets_quotes.QuotesApp"]
+    crm_application = [
+        "projects.viewsets.ProjectsApp",
+        "projects.viewsets_quotes.QuotesApp",
+        "projects.viewsets_orders.OrdersApp",
+    ]
     demo_seeder = "projects.demo"
     role_permissions = {
         "sales_rep": _WORK,
