@@ -345,3 +345,14 @@ def test_search_finds_deals_by_title_within_the_scope(org, client, stages):
     client.force_login(org.rep)
     page = client.get("/search/", {"q": "园区"}).content.decode()
     assert "智慧园区安防项目" in page and "华南项目" not in page
+
+
+def test_search_ranks_the_exact_title_first_and_ignores_latin_case(org, stages):
+    provider = search_providers.get("opportunities")
+    longer = make_opportunity(org.rep, title="ERP 替换项目二期")
+    exact = make_opportunity(org.rep, title="ERP 替换项目")
+    middle = make_opportunity(org.rep, title="集团 ERP 替换项目")
+
+    assert list(provider.queryset(user=org.rep, query="ERP 替换项目")) == [exact, longer, middle]
+    assert set(provider.queryset(user=org.rep, query="erp")) == {exact, longer, middle}
+    assert list(provider.queryset(user=org.rep, query="不存在")) == []
