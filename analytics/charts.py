@@ -32,7 +32,8 @@ def funnel_chart(figures: dict) -> go.Figure:
     processes: dict[int, list[dict]] = {}
     for row in figures.get("stages", []):
         processes.setdefault(row["process"], []).append(row)
-    for rows in processes.values():
+    shown = [rows for rows in processes.values() if any(r["opening"] + r["inflow"] for r in rows)]
+    for rows in shown or list(processes.values())[:1]:
         figure.add_trace(
             go.Funnel(
                 name=localised(rows[0]["process_name"], rows[0]["process_name_en"]),
@@ -41,7 +42,7 @@ def funnel_chart(figures: dict) -> go.Figure:
                 textinfo="value+percent initial",
             )
         )
-    figure.update_layout(showlegend=len(processes) > 1, yaxis={"title": None})
+    figure.update_layout(showlegend=len(shown) > 1, yaxis={"title": None})
     return figure
 
 
@@ -72,6 +73,8 @@ def snapshot_chart(snapshot) -> SafeString | None:
     """The chart markup of a computed snapshot, from the cache when it is there."""
     if not snapshot.figures or snapshot.kind not in BUILDERS or snapshot.computed_at is None:
         return None
+    if snapshot.kind == "forecast" and not snapshot.figures.get("months"):
+        return None  # an empty bar chart says less than the table's note
     builder, testid = BUILDERS[snapshot.kind]
     key = (
         f"analytics:chart:{snapshot.pk}:{snapshot.computed_at.timestamp()}:"

@@ -19,7 +19,11 @@ DASHBOARD = reverse("analytics:dashboard:index")
 
 def add_deals(org, stages, count: int) -> None:
     for number in range(count):
-        deal = make_opportunity(org.rep, stage=stages["lead"])
+        deal = make_opportunity(
+            org.rep,
+            stage=stages["lead"],
+            expected_close_date=timezone.localdate() + timedelta(days=20),
+        )
         if number % 2:
             from projects.services import opportunity_move
 
