@@ -56,7 +56,9 @@ class EmployeeChoiceField(forms.ModelChoiceField):
 
 class OpportunityFilterForm(forms.Form):
     SORTS = {
-        "-created": (_("Newest"), ("-created_at", "-id")),
+        # Newest first by id: the primary key read backwards within the
+        # scope filter, no sort of every visible deal.
+        "-created": (_("Newest"), ("-id",)),
         "close": (_("Expected close date"), ("expected_close_date", "id")),
         "-amount": (_("Largest amount"), ("-expected_amount", "id")),
         "-updated": (_("Recently updated"), ("-updated_at", "-id")),
