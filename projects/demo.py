@@ -553,6 +553,12 @@ def seed(*, options, stdout) -> None:
     stdout.write(f"projects: {products} products created")
     created = seed_demo_deals()
     stdout.write(f"projects: {created} demo deals created")
+    from projects.demo_quotes import seed_quotes
+
+    seed_quotes(stdout)
+    from projects.demo_orders import seed_orders
+
+    seed_orders(stdout)
     target = options.get("opportunities") or 0
     if target:
         deals, events = bulk_opportunities(target, stdout=stdout)

@@ -351,3 +351,43 @@ def test_no_contract_rule_approves_at_once(org):
     contract = contract_flow.contract_flow_submit(contract=planned_contract(org.rep), by=org.rep)
     assert contract.status == ContractStatus.APPROVED
     assert not contract_flow.contract_processes(contract).exists()
+
+
+def test_demo_orders_cover_every_state_and_fill_the_secretary_and_finance_inboxes(org, finance):
+    import io
+
+    from projects.demo_orders import DEMO_NOTE, seed_orders
+    from projects.models import Stage, Todo
+    from projects.models_orders import Contract, Instalment, SalesOrder
+    from projects.selectors_orders import contract_inbox_tasks, order_inbox_tasks
+    from projects.services import opportunity_close
+    from tests.factories import make_customer, make_opportunity
+
+    make_customer(org.rep)
+    deal = make_opportunity(org.rep)
+    opportunity_close(opportunity=deal, outcome=Stage.Kind.WON, by=org.rep)
+    out = io.StringIO()
+
+    seed_orders(out)
+
+    orders = SalesOrder.objects.filter(notes=DEMO_NOTE)
+    assert set(orders.values_list("status", flat=True)) == set(OrderStatus.values) - {
+        OrderStatus.CANCELLED
+    }
+    assert orders.exclude(rejection_reason="").filter(status=OrderStatus.DRAFT).exists()
+    assert order_inbox_tasks(org.secretary).count() == 2  # a review and a delivery
+    assert order_inbox_tasks(finance).count() == 2  # a re-check and a collection
+    assert contract_inbox_tasks(org.manager).count() == 1
+    assert set(Contract.objects.values_list("status", flat=True)) == {
+        "draft",
+        "submitted",
+        "signed",
+    }
+    overdue = Instalment.objects.get(overdue_since__isnull=False)
+    assert Todo.objects.filter(pk=overdue.dunning_todo_id, assignee=org.rep).exists()
+    count = orders.count()
+
+    seed_orders(out)
+
+    assert orders.count() == count
+    assert "demo orders exist already" in out.getvalue()
