@@ -446,19 +446,22 @@ def today_rotting_panel(request) -> dict:
 
 
 def today_closing_panel(request) -> dict:
-    """My open deals expected to close this month (and overdue ones)."""
+    """My open deals expected to close this month, and how many of my open
+    deals are past their expected close date (they need a new date)."""
     today = timezone.localdate()
-    _first, following = month_bounds(today)
+    first, following = month_bounds(today)
+    mine = _my_open_deals(request.user)
     rows = list(
-        _my_open_deals(request.user)
-        .filter(expected_close_date__lt=following)
-        .order_by("expected_close_date", "id")[: TODAY_SHOWN + 1]
+        mine.filter(expected_close_date__gte=first, expected_close_date__lt=following).order_by(
+            "expected_close_date", "id"
+        )[: TODAY_SHOWN + 1]
     )
     return {
         "today": today,
         "month": today.strftime("%Y-%m"),
         "deals": rows[:TODAY_SHOWN],
         "more": len(rows) > TODAY_SHOWN,
+        "overdue": mine.filter(expected_close_date__lt=first).count(),
     }
 
 

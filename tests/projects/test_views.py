@@ -290,12 +290,12 @@ def test_start_page_cards_cost_the_start_page_nothing(
         client.get("/today/")
 
     client.get("/projects/today/")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         client.get("/projects/today/")
     for n in range(12):
         deal = make_opportunity(org.rep, expected_close_date=timezone.localdate())
         todo_create(opportunity=deal, by=org.rep, title=f"事{n}", due_date=timezone.localdate())
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get("/projects/today/")
     assert len(response.context["todos_panel"]["todos"]) == 10
     assert response.context["closing_panel"]["more"] is True
@@ -307,6 +307,7 @@ def test_start_page_shows_my_due_todos_rotting_and_closing_deals(org, client, st
     rotting = make_opportunity(org.rep, title="烂尾商机", at=long_ago)
     fresh = make_opportunity(org.rep, title="新鲜商机", expected_close_date=today)
     make_opportunity(org.rep, title="明年商机", expected_close_date=today + timedelta(days=400))
+    make_opportunity(org.rep, title="逾期商机", expected_close_date=today - timedelta(days=40))
     make_opportunity(org.rep_b, title="同事烂尾", at=long_ago)
     todo_create(opportunity=fresh, by=org.rep, title="寄样品", due_date=today - timedelta(days=1))
     todo_create(opportunity=fresh, by=org.rep, title="下周的事", due_date=today + timedelta(days=7))
@@ -319,7 +320,8 @@ def test_start_page_shows_my_due_todos_rotting_and_closing_deals(org, client, st
     assert 'id="today-deals"' in page
     assert "寄样品" in page and "下周的事" not in page
     assert "烂尾商机" in page and "同事烂尾" not in page
-    assert "新鲜商机" in page and "明年商机" not in page
+    assert "新鲜商机" in page and "明年商机" not in page and "逾期商机" not in page
+    assert "1 of your open deals is past its expected close date." in page
     assert rotting.get_absolute_url() in page
 
     todo = Todo.objects.get(title="寄样品")
