@@ -66,12 +66,19 @@ class UserScope:
 NO_SCOPE = UserScope(user_id=None, level="none")
 
 
-def user_scope(user: AbstractBaseUser | Any) -> UserScope:
-    """The user's widest scope, cached on the user object (one per request)."""
+def user_scope(
+    user: AbstractBaseUser | Any, *, model: type[models.Model] | None = None
+) -> UserScope:
+    """The user's widest scope, cached on the user object (one per request).
+
+    A page that reads the scope before it lists ``model`` (a filter form
+    offering the employees in scope) passes ``model``: its shares and
+    memberships then come in the same query, and the list needs none.
+    """
     cached = getattr(user, "_crm_scope", None)
-    if cached is not None:
+    if cached is not None and model is None:
         return cached
-    scope, _ = _load(user, model=None)
+    scope, _ = _load(user, model=model)
     return scope
 
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from functools import cached_property
 
 from django import forms
-from django.db.models import BooleanField, F, Func, Q, QuerySet
+from django.db.models import BooleanField, F, Func, IntegerField, Q, QuerySet, Subquery
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
@@ -72,6 +72,15 @@ class RowCompare(Func):
             params.extend(expression_params)
         placeholders = ", ".join(["%s"] * len(self.values))
         return f"({', '.join(columns)}) {self.operator} ({placeholders})", (*params, *self.values)
+
+
+class CappedCount(Subquery):
+    """``(SELECT COUNT(*) FROM (<rows LIMIT cap>))``: an uncorrelated subquery, so
+    PostgreSQL evaluates it once however many rows the outer query returns --
+    the page's rows carry their count, in the same round trip."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS capped)"
+    output_field = IntegerField()
 
 
 @dataclass(frozen=True)
@@ -138,7 +147,9 @@ class CustomerFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         from crm.handover import employees_in_scope
+        from crm.scope import user_scope
 
+        user_scope(user, model=Customer)  # the list's scope, in the query of the owners' scope
         for name in ("owner", "department"):
             # Before the querysets: setting one hands the field's iterator to the widget.
             self.fields[name].iterator = ListedChoices
@@ -246,10 +257,11 @@ class Page:
 
 
 def customer_page(*, user, form: CustomerFilterForm, after: str = "", before: str = "") -> Page:
-    """One page of the scoped, filtered, sorted list; two queries (count, rows)."""
+    """One page of the scoped, filtered, sorted list, with its capped count:
+    one query, two when a cursor leads past the last row."""
     sort = form.chosen_sort
     base = form.filtered(customer_list(user=user))
-    counted = base.order_by().values("pk")[: COUNT_CAP + 1].count()
+    capped = base.order_by().values("pk")[: COUNT_CAP + 1]
 
     rows_query = base
     going_back = False
@@ -264,7 +276,17 @@ def customer_page(*, user, form: CustomerFilterForm, after: str = "", before: st
     order = sort.order_by
     if going_back:
         order = tuple(f[1:] if f.startswith("-") else f"-{f}" for f in order)
-    rows = list(rows_query.only(*LIST_COLUMNS).order_by(*order)[: PAGE_SIZE + 1])
+    rows = list(
+        rows_query.only(*LIST_COLUMNS)
+        .annotate(list_count=CappedCount(capped))
+        .order_by(*order)[: PAGE_SIZE + 1]
+    )
+    if rows:
+        counted = rows[0].list_count
+    elif key:  # past the end: no row to carry the count
+        counted = capped.count()
+    else:
+        counted = 0
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     if going_back:

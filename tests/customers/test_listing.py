@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from customers import listing
+from customers.models import Industry
 from tests.factories import make_customer
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +90,85 @@ def test_list_queries_are_pinned(org, book, client, django_assert_max_num_querie
         make_customer(org.rep)
     with django_assert_max_num_queries(len(captured)):
         client.get(url)
+
+
+@pytest.mark.parametrize("username", ["rep", "manager", "branch_mgr"])
+def test_the_list_reads_the_scope_once(org, book, client, username):
+    """The owners the filter offers and the rows come from one scope query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(getattr(org, username))
+    url = reverse("customers:customer:index")
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    scope_queries = [q for q in captured.captured_queries if q["sql"].startswith("SELECT me.rank")]
+    assert len(scope_queries) == 1
+    assert response.status_code == 200
+
+
+def test_filter_selects_render_their_choices_and_the_chosen_one(org, book, client):
+    client.force_login(org.manager)
+    response = client.get(
+        reverse("customers:customer:index"), {"owner": org.rep_b.pk, "industry": "it"}
+    )
+    html = response.content.decode()
+    assert f'<option value="{org.rep_b.pk}" selected>' in html
+    assert f'<option value="{org.rep.pk}">' in html
+    assert f'<option value="{org.rep2.pk}">' not in html  # another branch: not offered
+    assert '<option value="it" selected>' in html
+    assert '<select name="owner" id="id_owner">' in html
+    assert names(response) == []  # rep_b's only customer is retail
+
+
+def test_rows_show_labels_owner_department_and_link(org, book, client):
+    client.force_login(org.rep)
+    response = client.get(reverse("customers:customer:index"), {"industry": "it"})
+    line = response.context["page"].lines[0]
+    assert (line.customer.name, str(line.industry), str(line.type), line.owner) == (
+        "客户01",
+        str(Industry.IT.label),
+        str(line.customer.get_type_display()),
+        org.rep.get_full_name() or "rep",
+    )
+    assert line.department == str(org.team1)
+    assert line.url == line.customer.get_absolute_url()
+    assert f'href="{line.url}"' in response.content.decode()
+
+
+def test_rows_and_their_capped_count_are_one_query(org, book, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(org.manager)
+    url = reverse("customers:customer:index")
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url).context["page"]
+    customer_queries = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT "customers_customer"')
+        or q["sql"].startswith("SELECT COUNT(*)")
+    ]
+    assert len(customer_queries) == 1
+    assert (page.count, len(page.rows)) == (8, 8)  # rep's 7 and rep_b's 1
+
+
+def test_a_cursor_past_the_last_row_still_counts(org, book, client, monkeypatch):
+    monkeypatch.setattr(listing, "PAGE_SIZE", 7)
+    client.force_login(org.rep)
+    url = reverse("customers:customer:index")
+    first = client.get(url).context["page"]
+    assert first.next_cursor is None
+    last = listing.encode_cursor(listing.SORTS["name"], first.rows[-1])
+    beyond = client.get(url, {"after": last}).context["page"]
+    assert (beyond.rows, beyond.count, beyond.count_capped) == ([], 7, False)
+    assert beyond.previous_cursor is None
+
+
+def test_an_empty_list_counts_zero(org, client):
+    client.force_login(org.rep)
+    page = client.get(reverse("customers:customer:index")).context["page"]
+    assert (page.rows, page.count, page.next_cursor) == ([], 0, None)
