@@ -267,6 +267,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- The CRM ------------------------------------------------------------------------
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo12345")
+# Where links in notification e-mails point (the address users open the CRM at).
+CRM_BASE_URL = env.str("CRM_BASE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from viewflow.contrib.auth import AuthViewset
 
-from crm import views
+from crm import views, views_notifications
 from crm.search import search_view
 from crm.site import site
 
@@ -19,6 +19,16 @@ urlpatterns = [
     path("accounts/", AuthViewset(with_profile_view=True).urls),
     path("admin/", admin.site.urls),
     path("search/", search_view, name="search"),
+    path(
+        "notifications/",
+        views_notifications.NotificationListView.as_view(),
+        name="notifications",
+    ),
+    path(
+        "notifications/badge/",
+        views_notifications.notification_badge,
+        name="notification_badge",
+    ),
     path("", site.urls),
 ]
 

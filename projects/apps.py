@@ -66,7 +66,8 @@ class ProjectsConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from projects import panels, search_providers
+        from projects import panels, panels_quotes, search_providers
 
         panels.register()
+        panels_quotes.register()
         search_providers.register()

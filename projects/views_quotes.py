@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from crm import notifications
 from crm.scope import access_object
 from projects import quotes
 from projects import selectors_quotes as selectors
@@ -455,20 +454,3 @@ class ArchiveView(_TaskListView):
 
     def tasks(self):
         return selectors.archive_tasks(self.request.user)
-
-
-class NotificationListView(TemplateView):
-    """The user's notifications, newest first; opening the list marks them read."""
-
-    template_name = "projects/quotes/notifications.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        rows = list(user.notifications.all()[:100])
-        context.update(page_title=gettext("Notifications"), notifications=rows)
-        return context
-
-    def post(self, request):
-        notifications.notifications_mark_read(user=request.user)
-        return HttpResponseRedirect(reverse("quotes:notifications:index"))

@@ -125,12 +125,6 @@ class QuotesApp(CrmApplication):
             icon="archive",
             view=views.ArchiveView.as_view(),
         ),
-        PageViewset(
-            app_name="notifications",
-            title=_("Notifications"),
-            icon="notifications",
-            view=views.NotificationListView.as_view(),
-        ),
         QuoteApprovalViewset(QuoteApprovalFlow),
     ]
 

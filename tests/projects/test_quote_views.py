@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -301,13 +302,22 @@ def step_of_withdrawn(quote):
     return Task.objects.get(process__artifact_object_id=quote.pk, flow_task_type="HUMAN")
 
 
-def test_notification_list_shows_and_marks_read(client, org, rules):
+def test_notification_list_badge_and_mark_read(client, org, rules):
     quote = quote_submit(quote=make_quote(org.rep, discount=15), by=org.rep)
     login(client, org.manager)
-    page = client.get("/quotes/notifications/").content.decode()
+    badge = client.get(reverse("notification_badge")).content.decode()
+    assert 'crm-notification-badge__count">1<' in badge
+    page = client.get(reverse("notifications")).content.decode()
     assert f"Quote {quote} waits for your approval" in page
-    client.post("/quotes/notifications/")
+    # Another user sees none of the manager's notifications.
+    login(client, org.rep_b)
+    assert f"Quote {quote}" not in client.get(reverse("notifications")).content.decode()
+    assert "badge__count" not in client.get(reverse("notification_badge")).content.decode()
+
+    login(client, org.manager)
+    client.post(reverse("notifications"))
     assert not Notification.objects.filter(recipient=org.manager, read_at=None).exists()
+    assert "badge__count" not in client.get(reverse("notification_badge")).content.decode()
 
 
 def test_quote_detail_query_count_is_pinned(client, org, rules, django_assert_num_queries):
