@@ -237,6 +237,16 @@ class Opportunity(ScopedModel):
             models.Index(
                 fields=["branch", "status", "expected_close_date"], name="opp_branch_open"
             ),
+            # The list's sorts, led by each scope column (owner, department, branch).
+            *(
+                models.Index(fields=[scope, *sort], name=f"opp_{scope[:4]}_{name}")
+                for scope in ("owner", "department", "branch")
+                for name, sort in (
+                    ("close", ["expected_close_date", "id"]),
+                    ("amount", ["-expected_amount", "id"]),
+                    ("newest", ["-id"]),
+                )
+            ),
             models.Index(fields=["stage", "-expected_amount", "id"], name="opp_stage_board"),
             models.Index(fields=["customer", "status"], name="opp_customer"),
             models.Index(
