@@ -24,6 +24,7 @@ every matching table page, so it is only paid by the users who need it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -124,32 +125,42 @@ class _Extras:
 
 
 def _load(user, *, model: type[models.Model] | None) -> tuple[UserScope, _Extras | None]:
-    """The user's scope and, for ``model``, the extra ways in -- in one query.
+    """The user's scope and, for ``model``, the extra ways in (see ``load_scopes``)."""
+    scope = load_scopes(user, [model] if model is not None else [])
+    if model is None:
+        return scope, None
+    return scope, user.__dict__.get("_crm_scope_extras", {}).get(model._meta.label)
+
+
+def load_scopes(user, models_: Iterable[type[models.Model]] = ()) -> UserScope:
+    """The user's scope and the extra ways into each of ``models_``, in one query.
 
     Cached on the user object: the scope once, the extras once per model.
-    A request to a list thus pays one round trip for its whole scope (the
-    employee, their roles, the department subtree, shares, memberships and
-    own records outside the scope), however many checks it makes.
+    A request thus pays one round trip for its whole scope (the employee,
+    their roles, the department subtree, shares, memberships and own records
+    outside the scope), however many checks it makes; a page that reads
+    several models (the one-box search) loads them all at once.
     """
     from crm.models import DataScope
 
     cached_scope = getattr(user, "_crm_scope", None)
     extras_cache = user.__dict__.get("_crm_scope_extras", {}) if user is not None else {}
-    key = model._meta.label if model is not None else None
-    if cached_scope is not None and (model is None or key in extras_cache):
-        return cached_scope, extras_cache.get(key)
+    wanted = {model._meta.label: model for model in models_}
+    missing = [model for label, model in wanted.items() if label not in extras_cache]
+    if cached_scope is not None and not missing:
+        return cached_scope
 
     if user is None or not user.is_authenticated or not user.is_active:
-        return NO_SCOPE, None
+        return NO_SCOPE
     if user.is_superuser:
         scope = UserScope(user_id=user.pk, level=DataScope.ALL)
         user._crm_scope = scope
-        return scope, None
+        return scope
 
-    sql, params = _scope_sql(user, model)
+    sql, params = _scope_sql(user, missing)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rank, branch_id, department_ids, ids, owns_outside = cursor.fetchone()
+        rank, branch_id, department_ids, *per_model = cursor.fetchone()
 
     levels = list(DataScope)
     level = levels[rank] if rank is not None else DataScope.OWN
@@ -160,26 +171,25 @@ def _load(user, *, model: type[models.Model] | None) -> tuple[UserScope, _Extras
         branch_id=branch_id,
     )
     user._crm_scope = scope
-    if model is None:
-        return scope, None
-    ids = tuple(ids or ())
-    extras = _Extras(
-        ids=ids[:MAX_LISTED_IDS],
-        too_many_ids=len(ids) > MAX_LISTED_IDS,
-        owns_outside=bool(owns_outside),
-    )
-    user.__dict__.setdefault("_crm_scope_extras", {})[key] = extras
-    return scope, extras
+    cache = user.__dict__.setdefault("_crm_scope_extras", {})
+    for index, model in enumerate(missing):
+        ids = tuple(per_model[2 * index] or ())
+        cache[model._meta.label] = _Extras(
+            ids=ids[:MAX_LISTED_IDS],
+            too_many_ids=len(ids) > MAX_LISTED_IDS,
+            owns_outside=bool(per_model[2 * index + 1]),
+        )
+    return scope
 
 
-def _scope_sql(user, model: type[models.Model] | None) -> tuple[str, list]:
-    """``SELECT rank, branch_id, department_ids, ids, owns_outside`` for ``user``.
+def _scope_sql(user, models_: list[type[models.Model]]) -> tuple[str, list]:
+    """``SELECT rank, branch_id, department_ids, (ids, owns_outside) per model``.
 
     ``me`` is the user's active employee with their widest role (the rank of
     ``DataScope``), left-joined so that a user without an employee record
-    still gets their shares. The subtree and the own-records-outside probe
+    still gets their shares. The subtree and the own-records-outside probes
     are evaluated only for the rank that needs them (``CASE`` runs its
-    subqueries lazily). Without ``model`` the last two columns are NULL.
+    subqueries lazily).
     """
     from django.contrib.auth import get_user_model
 
@@ -199,9 +209,7 @@ def _scope_sql(user, model: type[models.Model] | None) -> tuple[str, list]:
         f"SELECT sub.id FROM {qn(Department._meta.db_table)} AS sub"
         " WHERE starts_with(sub.path, me.path)) END",
     ]
-    if model is None:
-        select += ["NULL", "NULL"]
-    else:
+    for model in models_:
         id_querysets = [
             *_membership_id_querysets(model, user),
             *_share_id_querysets(model, user),

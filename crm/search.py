@@ -24,6 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from crm.scope import load_scopes
+
 #: Longest query considered (the rest is ignored).
 MAX_QUERY_LENGTH = 100
 #: Rows per provider in the as-you-type dropdown.
@@ -62,6 +64,9 @@ class SearchProvider:
     key: str = ""
     title: Any = ""
     order: int = 100
+    #: The scoped model searched, if any: the search loads the user's scope
+    #: of every provider's model in one query before the providers run.
+    model: type[models.Model] | None = None
     #: Permission needed to see this provider's results at all (``app.codename``).
     permission: str = ""
 
@@ -154,8 +159,10 @@ def _page_number(raw) -> int:
 
 
 @contextmanager
-def _search_transaction() -> Iterator[None]:
-    """The providers' queries in one read transaction with ``SEARCH_WORK_MEM``."""
+def _search_transaction(user, providers: list[SearchProvider]) -> Iterator[None]:
+    """The providers' queries in one read transaction with ``SEARCH_WORK_MEM``,
+    after the user's scope of all their models (one query)."""
+    load_scopes(user, [p.model for p in providers if p.model is not None])
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('work_mem', %s, true)", [SEARCH_WORK_MEM])
         yield
@@ -166,7 +173,7 @@ def dropdown_groups(user, query: str) -> list[ResultGroup]:
     providers = search_providers.for_user(user)
     if not providers:
         return groups
-    with _search_transaction():
+    with _search_transaction(user, providers):
         for provider in providers:
             queryset = provider.queryset(user=user, query=query)
             if queryset is None:
@@ -185,7 +192,7 @@ def page_groups(user, query: str, *, only: str, page_number) -> list[ResultGroup
     providers = [p for p in search_providers.for_user(user) if not only or p.key == only]
     if not providers:
         return groups
-    with _search_transaction():
+    with _search_transaction(user, providers):
         for provider in providers:
             queryset = provider.queryset(user=user, query=query)
             if queryset is None:

@@ -31,6 +31,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 import jieba
 from django.db import connection
@@ -214,6 +215,7 @@ def phone_query(query: str) -> str:
     return normalize_phone(text)
 
 
+@lru_cache(maxsize=1024)  # each provider asks; as-you-type repeats prefixes
 def tsquery(query: str) -> str:
     """A safe ``to_tsquery('simple', …)`` text for ``query``; '' when it is noise.
 

@@ -47,6 +47,7 @@ def _ranked(queryset, query: str):
 
 class CustomerSearchProvider(SearchProvider):
     key = "customers"
+    model = Customer
     title = _("Customers")
     order = 10
     permission = "customers.view_customer"
@@ -75,6 +76,7 @@ class CustomerSearchProvider(SearchProvider):
 
 class ContactSearchProvider(SearchProvider):
     key = "contacts"
+    model = Contact
     title = _("Contacts")
     order = 20
     permission = "customers.view_contact"

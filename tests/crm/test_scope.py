@@ -263,3 +263,20 @@ def test_a_second_model_costs_one_query_for_its_shares_the_scope_is_kept(
         Customer.objects.visible_to(org.manager)
         Contact.objects.visible_to(org.manager)
     assert user_scope(org.manager) is scope
+
+
+def test_the_scopes_of_several_models_load_in_one_query(org, customers, django_assert_num_queries):
+    from crm.scope import load_scopes
+    from customers.models import Contact
+
+    object_share(obj=customers["rep2"], user=org.rep)
+    list(Customer.objects.visible_to(org.rep_b))  # warms the content-type cache
+    list(Contact.objects.visible_to(org.rep_b))
+    forget_scope(org.rep)
+    with django_assert_num_queries(1):
+        load_scopes(org.rep, [Customer, Contact])
+    with django_assert_num_queries(0):
+        customer_sql = str(Customer.objects.visible_to(org.rep).query)
+        Contact.objects.visible_to(org.rep)
+    assert " OR " in customer_sql  # the share came with the scope
+    assert visible_owners(org.rep) == {"rep", "rep2"}
