@@ -610,3 +610,72 @@ class ReceivablesView(TemplateView):
             ageing=contracts.receivables_ageing(user=self.request.user),
         )
         return context
+
+
+CONTRACT_CREATED = _("Contract %(contract)s created; plan its milestones and instalments.")
+
+
+class ContractCreateView(View):
+    """A draft contract from a won deal (``opportunity``) or an approved
+    quote (``quote``), POST only; then on to its execution plan."""
+
+    def post(self, request):
+        from projects.models import Opportunity
+
+        quote = opportunity = None
+        if request.POST.get("quote"):
+            quote = access_object(Quote.objects.all(), user=request.user, pk=request.POST["quote"])
+            back = quote.get_absolute_url()
+        else:
+            opportunity = access_object(
+                Opportunity.objects.all(), user=request.user, pk=request.POST.get("opportunity")
+            )
+            back = opportunity.get_absolute_url()
+        title = (request.POST.get("title") or "").strip()
+        if not title:
+            title = str(quote.opportunity.title if quote else opportunity.title)
+        try:
+            contract = contracts.contract_create(
+                by=request.user, title=title[:200], opportunity=opportunity, quote=quote
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            for message in _errors(exc):
+                messages.error(request, message)
+            return HttpResponseRedirect(back)
+        messages.success(request, CONTRACT_CREATED % {"contract": contract.number})
+        return HttpResponseRedirect(reverse("orders:contract:plan", kwargs={"pk": contract.pk}))
+
+
+class DealDocumentsView(TemplateView):
+    """Quotes (with their versions), orders and contracts of one deal, for
+    the deal page's Turbo frame; opened directly it is a page of its own."""
+
+    template_name = "projects/orders/deal_documents.html"
+
+    def get_context_data(self, **kwargs):
+        from projects.models import Opportunity, QuoteStatus, Stage
+        from projects.selectors_quotes import quotes_visible_to
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        deal = access_object(Opportunity.objects.all(), user=user, pk=kwargs["pk"])
+        quotes = list(
+            quotes_visible_to(user).filter(opportunity=deal).order_by("number", "-version")
+        )
+        context.update(
+            deal=deal,
+            page_title=deal.title,
+            quotes=quotes,
+            orders=list(selectors.orders_visible_to(user).filter(opportunity=deal).order_by("-id")),
+            contracts=list(
+                selectors.contracts_visible_to(user).filter(opportunity=deal).order_by("-id")
+            ),
+            approved_quotes=[
+                q for q in quotes if q.status in (QuoteStatus.APPROVED, QuoteStatus.SENT)
+            ],
+            can_quote=deal.status in (Stage.Kind.OPEN, Stage.Kind.WON)
+            and user.has_perm("projects.add_quote"),
+            can_order=user.has_perm("projects.add_salesorder"),
+            can_contract=deal.status == Stage.Kind.WON and user.has_perm("projects.add_contract"),
+        )
+        return context

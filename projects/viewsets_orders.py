@@ -48,6 +48,8 @@ class ContractViewset(AppMenuMixin, Viewset):
         return path("", views.ContractListView.as_view(), name="index")
 
     urlpatterns = [
+        path("add/", views.ContractCreateView.as_view(), name="add"),
+        path("deal/<int:pk>/", views.DealDocumentsView.as_view(), name="deal"),
         path("<int:pk>/detail/", views.ContractDetailView.as_view(), name="detail"),
         path("<int:pk>/plan/", views.ContractPlanView.as_view(), name="plan"),
         path("<int:pk>/submit/", views.ContractSubmitView.as_view(), name="submit"),
