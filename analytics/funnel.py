@@ -17,14 +17,16 @@ state at an instant ``t`` is the set of events with ``at < t`` and
   the share won.
 
 Three queries whatever the data: the stages, one pass of conditional
-aggregates over the events that overlap the period, and one join of the
-events before ``end`` with each deal's closed state at ``end``. Only open
+aggregates over the events that overlap the period, and one pass over the
+events before ``end`` grouped per deal (its state at ``end`` and the stages
+it entered), counted per stage. Only open
 stages are rows; closed stages appear as totals.
 """
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q, QuerySet
+from django.contrib.postgres.aggregates import BoolOr
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 
 from analytics.periods import Period
 from projects.models import Stage, StageEvent
@@ -107,31 +109,44 @@ def success_counts(
     """Per open stage: deals that entered it before ``end`` and are closed at
     ``end`` (``closed_at_end``), and of those the won ones (``won_at_end``).
 
-    A deal's state at ``end`` is its one event with ``at < end`` and
-    ``left_at`` NULL or ``>= end``; the deals closed (won) at ``end`` are a
-    semi-join, hashed once, not a lookup per event."""
+    One pass over the events before ``end``, grouped per deal: whether the
+    event covering ``end`` (``at < end``, ``left_at`` NULL or ``>= end``)
+    is a closed / won one, and which stages the deal ever entered; then the
+    deals are counted per stage. No DISTINCT over (stage, deal) pairs, whose
+    sort is what a join of entries with final states costs at millions of
+    events."""
+    if not stage_ids:
+        return {}
     end = period.end_at
-    closed_at_end = (
+    covers_end = Q(left_at__isnull=True) | Q(left_at__gte=end)
+
+    def any_event(condition: Q) -> BoolOr:
+        return BoolOr(ExpressionWrapper(condition, output_field=BooleanField()))
+
+    deals = (
         _events(opportunities, process_id)
-        .filter(to_stage_id__in=closed_ids, at__lt=end)
-        .filter(Q(left_at__isnull=True) | Q(left_at__gte=end))
-    )
-    won_at_end = closed_at_end.filter(to_stage_id__in=won_ids)
-    rows = (
-        _events(opportunities, process_id)
-        .filter(to_stage_id__in=stage_ids, at__lt=end)
-        .filter(opportunity_id__in=closed_at_end.values("opportunity_id"))
-        .values("to_stage_id")
+        .filter(at__lt=end)
+        .values("opportunity_id")
         .annotate(
-            closed_at_end=Count("opportunity_id", distinct=True),
-            won_at_end=Count(
-                "opportunity_id",
-                distinct=True,
-                filter=Q(opportunity_id__in=won_at_end.values("opportunity_id")),
-            ),
+            closed_at_end=any_event(Q(to_stage_id__in=closed_ids) & covers_end),
+            won_at_end=any_event(Q(to_stage_id__in=won_ids) & covers_end),
+            **{f"entered_{pk}": any_event(Q(to_stage_id=pk)) for pk in stage_ids},
         )
+        .filter(closed_at_end=True)
     )
-    return {row.pop("to_stage_id"): row for row in rows}
+    counts = deals.aggregate(
+        **{
+            f"{name}_{pk}": Count(
+                "opportunity_id", filter=Q(**condition, **{f"entered_{pk}": True})
+            )
+            for pk in stage_ids
+            for name, condition in (("closed", {}), ("won", {"won_at_end": True}))
+        }
+    )
+    return {
+        pk: {"closed_at_end": counts[f"closed_{pk}"], "won_at_end": counts[f"won_{pk}"]}
+        for pk in stage_ids
+    }
 
 
 def _rate(numerator: int, denominator: int) -> float | None:
