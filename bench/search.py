@@ -430,6 +430,8 @@ def main(argv: list[str] | None = None) -> int:
     from crm.search import search_providers
     from customers.models import Contact, Customer
 
+    # The schema as the code expects it (the scoped search indexes among it).
+    call_command("migrate", interactive=False, verbosity=0)
     columns = (
         {
             c.name

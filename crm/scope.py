@@ -280,10 +280,98 @@ def scope_condition(model: type[models.Model], user) -> Q | None:
     return condition
 
 
+# --- Text search within the scope ----------------------------------------------
+#
+# A search for a common word inside a branch would otherwise AND two bitmaps:
+# the word's (from the GIN index of ``search_vector``) and the branch's (from
+# its B-tree, hundreds of thousands of rows), and read a heap page for every
+# row of either side that survives. The scoped search document adds the
+# record's branch, department and owner to its words as lexemes that no
+# search token can be (``#`` is never part of one), so that one GIN index
+# answers "this word, in this branch" and hands over exactly the rows needed.
+
+
+class ScopedMatch(models.Func):
+    """``<scoped document> @@ (to_tsquery('simple', text) && <scope lexemes>)``.
+
+    The scoped document is ``search_vector`` with ``#b<branch>``,
+    ``#d<department>`` and ``#o<owner>``: the expression of the GIN indexes
+    ``customer_scoped_search`` and ``contact_scoped_search`` (migration
+    ``customers.0005``). A model searched with ``search_visible_to`` needs an
+    index on the same expression, written the same way.
+    """
+
+    output_field = models.BooleanField()
+    conditional = True
+
+    def __init__(self, text: str, scope_query: str):
+        super().__init__(F("branch_id"), F("department_id"), F("owner_id"), F("search_vector"))
+        self.text, self.scope_query = text, scope_query
+
+    def as_sql(self, compiler, connection, **extra):
+        columns, params = [], []
+        for expression in self.get_source_expressions():
+            sql, expression_params = compiler.compile(expression)
+            columns.append(sql)
+            params.extend(expression_params)
+        branch, department, owner, document = columns
+        sql = (
+            f"((array_to_tsvector(ARRAY['#b' || {branch}::text, '#d' || {department}::text,"
+            f" '#o' || COALESCE({owner}::text, '')]) || {document})"
+            " @@ (to_tsquery('simple'::regconfig, %s) && %s::tsquery))"
+        )
+        return sql, (*params, self.text, self.scope_query)
+
+
+def _scope_lexemes(scope: UserScope, extras: _Extras) -> list[str]:
+    """The lexemes of the scoped search document that ``scope`` covers."""
+    if scope.level == "department":
+        lexemes = [f"#d{pk}" for pk in scope.department_ids]
+    elif scope.level == "branch":
+        lexemes = [f"#b{scope.branch_id}"]
+    else:
+        lexemes = [f"#o{scope.user_id}"]
+    if extras.owns_outside:
+        lexemes.append(f"#o{scope.user_id}")
+    return lexemes
+
+
 class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user) -> ScopedQuerySet:
         condition = scope_condition(self.model, user)
         return self.all() if condition is None else self.filter(condition)
+
+    def search_visible_to(self, user, *, text: str, also: Q | None = None) -> ScopedQuerySet:
+        """The rows of ``visible_to(user)`` whose ``search_vector`` matches
+        ``to_tsquery('simple', text)``, or that satisfy ``also`` -- the same
+        rows, with the scope written into the text search, so that the GIN
+        index of ``ScopedSearchDocument`` answers both at once.
+
+        ``text`` must be built from plain tokens (``customers.search.tsquery``).
+        Shares and memberships are added by id, as in ``visible_to``; ``also``
+        is combined with ``visible_to``'s own condition.
+        """
+        from django.contrib.postgres.search import SearchQuery
+
+        matches = Q(search_vector=SearchQuery(text, search_type="raw", config="simple"))
+        scope, extras = _load(user, model=self.model)
+        if scope.sees_all:
+            return self.filter(matches if also is None else matches | also)
+        if scope.level == "none":
+            return self.none()
+        scope_query = " | ".join(f"'{lexeme}'" for lexeme in _scope_lexemes(scope, extras))
+        condition = Q(ScopedMatch(text, scope_query))
+        if extras.too_many_ids:
+            for ids in (
+                *_membership_id_querysets(self.model, user),
+                *_share_id_querysets(self.model, user),
+            ):
+                condition |= Q(AnyOf(F("pk"), ArraySubquery(ids))) & matches
+        elif extras.ids:
+            condition |= Q(pk__in=extras.ids) & matches
+        if also is not None:
+            condition |= also & scope_condition(self.model, user)
+        return self.filter(condition)
 
 
 def access_object(queryset_or_model, *, user, **lookup):

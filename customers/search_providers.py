@@ -1,8 +1,10 @@
 """One-box search providers of customers and contacts (CUS-9).
 
 Both search the ``search_vector`` documents built by ``customers.search``
-(GIN-indexed) inside the user's data scope; a phone number also matches the
-indexed normalised columns exactly. Ranking is by simple rules that need no
+inside the user's data scope, through ``search_visible_to``: the scope is part
+of the text search, so one GIN index (``*_scoped_search``) answers the words
+and the scope together; a phone number also matches the indexed normalised
+columns exactly. Ranking is by simple rules that need no
 per-row ``ts_rank``: the exact name first, then names that start with the
 query, then the shorter names (the closer match) -- so a common word costs
 a top-N sort over its visible matches, nothing more.
@@ -10,7 +12,6 @@ a top-N sort over its visible matches, nothing more.
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import SearchQuery
 from django.db.models import BooleanField, Case, F, Q, Value, When
 from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
@@ -20,15 +21,17 @@ from customers.models import Contact, Customer
 from customers.search import phone_query, tsquery
 
 
-def _matches(query: str, *, phone_field: str) -> Q | None:
+def _search(model, *, user, query: str, phone_field: str):
+    """``model``'s rows in ``user``'s scope that match ``query`` (words, pinyin,
+    initials, numbers) or whose normalised phone is the number typed; ``None``
+    when the text is noise."""
     text = tsquery(query)
     if not text:
         return None
-    condition = Q(search_vector=SearchQuery(text, search_type="raw", config="simple"))
     phone = phone_query(query)
-    if phone:
-        condition |= Q(**{phone_field: phone})
-    return condition
+    return model.objects.search_visible_to(
+        user, text=text, also=Q(**{phone_field: phone}) if phone else None
+    )
 
 
 def _ranked(queryset, query: str):
@@ -53,14 +56,10 @@ class CustomerSearchProvider(SearchProvider):
     permission = "customers.view_customer"
 
     def queryset(self, *, user, query: str):
-        condition = _matches(query, phone_field="normalized_phone")
-        if condition is None:
+        queryset = _search(Customer, user=user, query=query, phone_field="normalized_phone")
+        if queryset is None:
             return None
-        queryset = (
-            Customer.objects.visible_to(user)
-            .filter(condition)
-            .only("id", "name", "short_name", "region", "credit_code", "is_archived")
-        )
+        queryset = queryset.only("id", "name", "short_name", "region", "credit_code", "is_archived")
         return _ranked(queryset, query)
 
     def hit(self, obj: Customer) -> SearchHit:
@@ -82,14 +81,11 @@ class ContactSearchProvider(SearchProvider):
     permission = "customers.view_contact"
 
     def queryset(self, *, user, query: str):
-        condition = _matches(query, phone_field="normalized_mobile")
-        if condition is None:
+        queryset = _search(Contact, user=user, query=query, phone_field="normalized_mobile")
+        if queryset is None:
             return None
-        queryset = (
-            Contact.objects.visible_to(user)
-            .filter(condition)
-            .select_related("customer")
-            .only("id", "name", "title", "mobile", "email", "customer__id", "customer__name")
+        queryset = queryset.select_related("customer").only(
+            "id", "name", "title", "mobile", "email", "customer__id", "customer__name"
         )
         return _ranked(queryset, query)
 

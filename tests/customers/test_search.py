@@ -261,3 +261,116 @@ def test_customers_registers_its_providers():
         "customers",
         "contacts",
     ]
+
+
+# --- The scope inside the text search ---------------------------------------
+
+
+@pytest.fixture
+def spread(org):
+    """华信 customers and contacts owned across the organisation."""
+    owners = ("rep", "rep_b", "sub_rep", "rep_team2", "rep2", "manager", "branch_mgr")
+    return {
+        name: make_contact(
+            make_customer(getattr(org, name), name=f"{name}华信有限公司", phone="021-62881234"),
+            name="张三",
+            mobile="13812345678",
+        )
+        for name in owners
+    }
+
+
+def _plain(model, user, text, also=None):
+    from django.contrib.postgres.search import SearchQuery
+    from django.db.models import Q
+
+    condition = Q(search_vector=SearchQuery(text, search_type="raw", config="simple"))
+    return set(
+        model.objects.visible_to(user)
+        .filter(condition if also is None else condition | also)
+        .values_list("pk", flat=True)
+    )
+
+
+def _scoped(model, user, text, also=None):
+    return set(
+        model.objects.search_visible_to(user, text=text, also=also).values_list("pk", flat=True)
+    )
+
+
+@pytest.mark.parametrize(
+    "username", ["rep", "manager", "branch_mgr", "executive", "rep2", "outsider", "moved"]
+)
+def test_the_scoped_search_finds_exactly_the_visible_matches(
+    org, spread, username, django_user_model
+):
+    """Shares, records owned outside the scope and the phone arm included."""
+    from django.db.models import Q
+
+    from crm.scope import forget_scope
+    from crm.services import object_share
+
+    if username == "outsider":
+        user = django_user_model.objects.create_user("outsider", password="x" * 12)
+        object_share(obj=spread["rep2"].customer, user=user)
+        object_share(obj=spread["rep2"], user=user)
+    elif username == "moved":  # the branch manager moves south, keeping East customers
+        user = org.branch_mgr
+        employee = user.employee
+        employee.department = org.south_sales
+        employee.save(update_fields=["department"])
+    else:
+        user = getattr(org, username)
+        object_share(obj=spread["rep_team2"].customer, user=user)
+    forget_scope(user)
+    cases = (
+        (Customer, tsquery("华信"), Q(normalized_phone="02162881234")),
+        (Contact, tsquery("张三"), Q(normalized_mobile="13812345678")),
+    )
+    for model, text, phone in cases:
+        expected = _plain(model, user, text)
+        assert expected  # every user sees some
+        assert _scoped(model, user, text) == expected
+        assert _scoped(model, user, "'nomatch'", also=phone) == _plain(
+            model, user, "'nomatch'", also=phone
+        )
+        assert _scoped(model, user, text, also=phone) == _plain(model, user, text, also=phone)
+        invisible = set(model.objects.values_list("pk", flat=True)) - set(
+            model.objects.visible_to(user).values_list("pk", flat=True)
+        )
+        assert not invisible & _scoped(model, user, text, also=phone)
+
+
+def test_a_search_lexeme_cannot_widen_the_scope(org, spread):
+    """A scope lexeme typed into the box is not a token; ANDed, it could only narrow."""
+    text = tsquery(f"#b{org.south.pk}")
+    assert "#" not in text
+    assert customers_found(org.rep, f"华信 #b{org.south.pk}") == []
+
+
+@pytest.mark.parametrize("username", ["rep", "manager", "branch_mgr"])
+def test_the_scoped_search_reads_its_gin_index(org, spread, username):
+    """With sequential and plain index scans disabled, PostgreSQL can only
+    reach the rows through an index condition: the query's document must be
+    written as the index's expression, or the table is read sequentially."""
+    from django.test.utils import CaptureQueriesContext
+
+    user = getattr(org, username)
+    cases = (
+        (CustomerSearchProvider(), "华信", "customer_scoped_search", "customers_customer"),
+        (ContactSearchProvider(), "张三", "contact_scoped_search", "customers_contact"),
+    )
+    for provider, query, index, table in cases:
+        list(provider.queryset(user=user, query=query)[:8])  # the scope, cached
+        with CaptureQueriesContext(connection) as captured:
+            list(provider.queryset(user=user, query=query)[:8])
+        (sql,) = [q["sql"] for q in captured.captured_queries]
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = off")
+            cursor.execute("SET enable_indexscan = off")
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            cursor.execute("RESET enable_seqscan")
+            cursor.execute("RESET enable_indexscan")
+        assert f"Bitmap Index Scan on {index}" in plan, plan
+        assert f"Seq Scan on {table} " not in plan, plan
