@@ -15,7 +15,7 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
+from functools import cache, cached_property
 
 from django import forms
 from django.db.models import BooleanField, F, Func, IntegerField, Q, QuerySet, Subquery
@@ -101,6 +101,30 @@ SORTS = {
 }
 
 
+def _blank_and(choices) -> list:
+    return [("", "—"), *choices.choices]
+
+
+def _owner_choices(field: forms.ModelChoiceField):
+    """The owner select's options as a callable (Django calls it when the select
+    is rendered): ``(user id, full name or login name)`` from one values query."""
+
+    @cache
+    def choices() -> list[tuple]:
+        rows = field.queryset.values_list(
+            "user_id", "user__first_name", "user__last_name", "user__username"
+        )
+        return [
+            ("", field.empty_label),
+            *(
+                (user_id, f"{first} {last}".strip() or username)
+                for user_id, first, last, username in rows
+            ),
+        ]
+
+    return choices
+
+
 class CustomerFilterForm(forms.Form):
     """The list's filters; every one is backed by an index ending in the sort."""
 
@@ -112,33 +136,33 @@ class CustomerFilterForm(forms.Form):
         queryset=None, required=False, label=_("Department"), widget=PlainSelect
     )
     industry = forms.ChoiceField(
-        choices=[("", "—"), *Industry.choices],
+        choices=lambda: _blank_and(Industry),
         required=False,
         label=_("Industry"),
         widget=PlainSelect,
     )
     region = forms.CharField(required=False, max_length=50, label=_("Region"))
     type = forms.ChoiceField(
-        choices=[("", "—"), *CustomerType.choices],
+        choices=lambda: _blank_and(CustomerType),
         required=False,
         label=_("Customer type"),
         widget=PlainSelect,
     )
     lifecycle_stage = forms.ChoiceField(
-        choices=[("", "—"), *LifecycleStage.choices],
+        choices=lambda: _blank_and(LifecycleStage),
         required=False,
         label=_("Lifecycle stage"),
         widget=PlainSelect,
     )
     value_grade = forms.ChoiceField(
-        choices=[("", "—"), *ValueGrade.choices],
+        choices=lambda: _blank_and(ValueGrade),
         required=False,
         label=_("Value grade"),
         widget=PlainSelect,
     )
     is_archived = forms.BooleanField(required=False, label=_("Archived"))
     sort = forms.ChoiceField(
-        choices=[(key, sort.label) for key, sort in SORTS.items()],
+        choices=lambda: [(key, sort.label) for key, sort in SORTS.items()],
         required=False,
         label=_("Sort by"),
         widget=PlainSelect,
@@ -150,20 +174,18 @@ class CustomerFilterForm(forms.Form):
         from crm.scope import user_scope
 
         user_scope(user, model=Customer)  # the list's scope, in the query of the owners' scope
-        for name in ("owner", "department"):
-            # Before the querysets: setting one hands the field's iterator to the widget.
-            self.fields[name].iterator = ListedChoices
         # Owners the user may pick: the employees in their scope, and themself.
-        self.fields["owner"].queryset = (
-            Employee.objects.filter(
-                Q(pk__in=employees_in_scope(user).values("pk")) | Q(user=user), is_active=True
-            )
-            .select_related("user")
-            .order_by("user__username")
-        )
-        self.fields["owner"].label_from_instance = str
-        self.fields["owner"].to_field_name = "user_id"
-        self.fields["department"].queryset = Department.objects.select_related("branch")
+        owners = self.fields["owner"]
+        owners.queryset = Employee.objects.filter(
+            Q(pk__in=employees_in_scope(user).values("pk")) | Q(user=user), is_active=True
+        ).order_by("user__username")
+        owners.to_field_name = "user_id"
+        # Shown as Employee.__str__ shows them, read as plain values (a branch
+        # has hundreds of employees: no model instances for a select list).
+        owners.widget.choices = _owner_choices(owners)
+        departments = self.fields["department"]
+        departments.iterator = ListedChoices  # before the queryset, which hands it to the widget
+        departments.queryset = Department.objects.only("id", "name", "name_en")
 
     def filtered(self, queryset: QuerySet[Customer]) -> QuerySet[Customer]:
         data = self.cleaned_data
@@ -217,6 +239,17 @@ _LABELS = {
 }
 
 
+#: A pk no customer has, to reverse the detail URL once per page.
+_SAMPLE_PK = 987654321987654321
+
+
+def _detail_url():
+    """``pk -> Customer.get_absolute_url()`` with one ``reverse`` per page, not per row."""
+    sample = Customer(pk=_SAMPLE_PK).get_absolute_url()
+    head, _, tail = sample.partition(str(_SAMPLE_PK))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
 @dataclass(frozen=True)
 class Line:
     """One row of the list as it is shown."""
@@ -240,10 +273,11 @@ class Page:
 
     @cached_property
     def lines(self) -> list[Line]:
+        url = _detail_url()
         return [
             Line(
                 customer=customer,
-                url=customer.get_absolute_url(),
+                url=url(customer.pk),
                 industry=_LABELS["industry"].get(customer.industry, customer.industry),
                 type=_LABELS["type"].get(customer.type, customer.type),
                 lifecycle_stage=_LABELS["lifecycle_stage"].get(

@@ -119,6 +119,9 @@ def test_filter_selects_render_their_choices_and_the_chosen_one(org, book, clien
     assert f'<option value="{org.rep2.pk}">' not in html  # another branch: not offered
     assert '<option value="it" selected>' in html
     assert '<select name="owner" id="id_owner">' in html
+    owner_label = org.rep.get_full_name() or org.rep.get_username()
+    assert f'<option value="{org.rep.pk}">{owner_label}</option>' in html
+    assert f'<option value="{org.team1.pk}">{org.team1.display_name}</option>' in html
     assert names(response) == []  # rep_b's only customer is retail
 
 
