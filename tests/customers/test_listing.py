@@ -175,3 +175,14 @@ def test_an_empty_list_counts_zero(org, client):
     client.force_login(org.rep)
     page = client.get(reverse("customers:customer:index")).context["page"]
     assert (page.rows, page.count, page.next_cursor) == ([], 0, None)
+
+
+def test_a_region_filter_within_a_branch_counts_and_lists_its_rows(org, client):
+    for index in range(3):
+        make_customer(org.rep, name=f"上海客户{index}", region="上海")
+    make_customer(org.rep_team2, name="杭州客户", region="杭州")
+    make_customer(org.rep2, name="华南上海客户", region="上海")  # another branch
+    client.force_login(org.branch_mgr)
+    page = client.get(reverse("customers:customer:index"), {"region": "上海"}).context["page"]
+    assert [c.name for c in page.rows] == ["上海客户0", "上海客户1", "上海客户2"]
+    assert (page.count, page.count_capped) == (3, False)
