@@ -31,3 +31,10 @@ def loss_reason(processes):
 @pytest.fixture
 def rep_customer(org):
     return make_customer(org.rep, name="上海示例科技有限公司")
+
+
+@pytest.fixture(autouse=True)
+def _notifications_in_english(settings):
+    """Notifications are written in the recipient's language, else the site's
+    (Chinese); these tests read English."""
+    settings.LANGUAGE_CODE = "en"
