@@ -182,7 +182,28 @@ def load_scopes(user, models_: Iterable[type[models.Model]] = ()) -> UserScope:
     return scope
 
 
+#: Stands for the user's id while a scope query is compiled; no user has it.
+_ANY_USER = -7_654_321_987
+#: Compiled scope queries by the models (and their membership tables) they cover.
+_compiled: dict[tuple, tuple[str, tuple]] = {}
+
+
 def _scope_sql(user, models_: list[type[models.Model]]) -> tuple[str, list]:
+    """The scope query for ``user``: compiled once per set of models (the ORM's
+    compiling of the share and membership unions costs more than running
+    them), with the user's id put into its parameters on each call."""
+    key = tuple(
+        (model._meta.label, tuple(getattr(model, "scope_memberships", ()))) for model in models_
+    )
+    if key not in _compiled:
+        placeholder = type("AnyUser", (), {"pk": _ANY_USER})()
+        sql, params = _compile_scope_sql(placeholder, models_)
+        _compiled[key] = (sql, tuple(params))
+    sql, params = _compiled[key]
+    return sql, [user.pk if type(p) is int and p == _ANY_USER else p for p in params]
+
+
+def _compile_scope_sql(user, models_: list[type[models.Model]]) -> tuple[str, list]:
     """``SELECT rank, branch_id, department_ids, (ids, owns_outside) per model``.
 
     ``me`` is the user's active employee with their widest role (the rank of

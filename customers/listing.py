@@ -50,8 +50,9 @@ LIST_COLUMNS = (
     "owner__last_name",
     "department__name",
     "department__name_en",
-    "branch__name",
 )
+#: The related rows a row of the list shows (not its branch).
+LIST_RELATED = ("owner", "department")
 
 
 class RowCompare(Func):
@@ -311,7 +312,9 @@ def customer_page(*, user, form: CustomerFilterForm, after: str = "", before: st
     if going_back:
         order = tuple(f[1:] if f.startswith("-") else f"-{f}" for f in order)
     rows = list(
-        rows_query.only(*LIST_COLUMNS)
+        rows_query.select_related(None)
+        .select_related(*LIST_RELATED)
+        .only(*LIST_COLUMNS)
         .annotate(list_count=CappedCount(capped))
         .order_by(*order)[: PAGE_SIZE + 1]
     )
