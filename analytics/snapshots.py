@@ -285,7 +285,8 @@ def snapshots_mark_stale(*, opportunity_id: int) -> int:
 
 
 def snapshots_refresh_stale(*, limit: int = REFRESH_LIMIT) -> int:
-    """Queue the recently viewed outdated snapshots (after stage changes)."""
+    """Recompute the recently viewed outdated snapshots (after stage changes),
+    one after the other in this task: a refresh is background work already."""
     cache.delete(DEBOUNCE_KEY)
     now = timezone.now()
     ids = list(
@@ -298,7 +299,7 @@ def snapshots_refresh_stale(*, limit: int = REFRESH_LIMIT) -> int:
         status=Snapshot.Status.QUEUED, progress=0, requested_at=now
     )
     for pk in ids:
-        _dispatch(pk)
+        snapshot_compute(snapshot_id=pk)
     return len(ids)
 
 

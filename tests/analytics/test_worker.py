@@ -40,8 +40,13 @@ def _test_database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def _forget_routes(celery_app) -> None:
+    celery_app.amqp._rtable = None
+    celery_app.amqp.__dict__.pop("router", None)
+
+
 @pytest.fixture
-def worker(monkeypatch):
+def worker(monkeypatch, tmp_path):
     """A worker on a queue of its own, reading the test database; the
     analytics tasks of this process are routed to it."""
     if not settings.REDIS_URL:
@@ -51,6 +56,7 @@ def worker(monkeypatch):
     queue = f"test-analytics-{uuid.uuid4().hex[:8]}"
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
     monkeypatch.setitem(celery_app.conf, "task_routes", {"analytics.*": {"queue": queue}})
+    _forget_routes(celery_app)  # Celery caches the routing table it built first
     process = subprocess.Popen(
         [
             sys.executable,
@@ -74,12 +80,18 @@ def worker(monkeypatch):
             "DJANGO_SETTINGS_MODULE": "crm.settings",
             "DATABASE_URL": _test_database_url(),
         },
-        stdout=subprocess.PIPE,
+        stdout=(tmp_path / "worker.log").open("wb"),  # a pipe nobody reads would fill up
         stderr=subprocess.STDOUT,
     )
+    process.log = tmp_path / "worker.log"
     try:
+        # Ready when it answers: messages sent before it listens can be lost.
+        from crm.tasks import ping
+
+        assert ping.apply_async(queue=queue).get(timeout=90)["pid"] == process.pid
         yield process
     finally:
+        _forget_routes(celery_app)
         process.terminate()
         try:
             process.wait(timeout=20)
@@ -105,8 +117,8 @@ def test_the_page_queues_a_worker_computes_the_page_shows(worker, client, org, s
     status_url = reverse("analytics:snapshot_status", kwargs={"pk": snapshot.pk})
     deadline = time.monotonic() + 90
     while (data := client.get(status_url).json())["busy"]:
-        assert worker.poll() is None, worker.stdout.read().decode()
-        assert time.monotonic() < deadline, "the worker did not finish in 90 s"
+        assert worker.poll() is None, worker.log.read_text()
+        assert time.monotonic() < deadline, worker.log.read_text()
         time.sleep(0.5)
     assert data["status"] == "done", data
 
@@ -115,3 +127,38 @@ def test_the_page_queues_a_worker_computes_the_page_shows(worker, client, org, s
     assert (rows["lead"]["inflow"], rows["lead"]["outflow"], rows["needs"]["closing"]) == (1, 1, 1)
     shown = client.get(url, params).content.decode()
     assert f'<tr data-stage="{stages["needs"].pk}">' in shown
+
+
+def test_stage_changes_refresh_the_snapshot_on_the_worker_once(worker, client, org, stages):
+    """Two moves in a row mark the funnel stale and queue one refresh
+    (debounced); the worker recomputes it without anyone asking."""
+    from django.core.cache import cache
+
+    from analytics.snapshots import DEBOUNCE_KEY
+
+    deal = make_opportunity(org.rep, stage=stages["lead"])
+    client.force_login(org.manager)
+    client.get(reverse("analytics:funnel:index"), {"scope": f"department:{org.team1.pk}"})
+    snapshot = Snapshot.objects.get()
+    deadline = time.monotonic() + 90
+    while Snapshot.objects.get(pk=snapshot.pk).status != "done":
+        assert time.monotonic() < deadline, worker.log.read_text()
+        time.sleep(0.5)
+    first = Snapshot.objects.get(pk=snapshot.pk).computed_at
+
+    opportunity_move(opportunity=deal, to_stage=stages["needs"], by=org.rep)
+    assert Snapshot.objects.get(pk=snapshot.pk).stale is True
+    assert cache.get(DEBOUNCE_KEY) is not None  # one refresh queued ...
+    opportunity_move(opportunity=deal, to_stage=stages["solution"], by=org.rep)  # ... not two
+
+    deadline = time.monotonic() + 90
+    while (current := Snapshot.objects.get(pk=snapshot.pk)).computed_at == first or current.stale:
+        assert worker.poll() is None, worker.log.read_text()
+        assert time.monotonic() < deadline, worker.log.read_text()
+        time.sleep(0.5)
+    rows = {row["code"]: row for row in current.figures["stages"]}
+    assert (rows["lead"]["closing"], rows["needs"]["outflow"], rows["solution"]["closing"]) == (
+        0,
+        1,
+        1,
+    )
