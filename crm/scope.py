@@ -3,6 +3,8 @@
 ``Model.objects.visible_to(user)`` is the only way a list, detail page,
 search, report, export or API answer reaches scoped records, and
 ``access_object`` is the only way a single record is fetched for a user.
+``search_visible_to(user, text=...)`` is ``visible_to`` with a text search,
+the scope written into the search so that one GIN index answers both.
 
 A user's scope is the widest of their roles' scopes (own, department subtree,
 branch, all). On top of it come records they own, records of which they are a
@@ -13,8 +15,10 @@ How it stays fast at millions of rows. The scope is one indexed predicate
 (``owner_id = me``, ``department_id IN (subtree)`` or ``branch_id = mine``),
 so a count is an index-only scan and a page walks an index. The extra ways
 in (shares, memberships, own records left outside the scope after a move)
-are rare, so they are looked up first, in one query on their indexed tables,
-and added to the condition only when they exist: as ``pk IN (ids)`` for a
+are rare, so they are looked up first -- in the same single query as the
+employee, their roles and the department subtree, once per request and model
+(``load_scopes`` takes several models at once) -- and added to the condition
+only when they exist: as ``pk IN (ids)`` for a
 short list, or as ``pk = ANY(ARRAY(subquery))`` on the membership and share
 tables for a long one. Any ``OR`` makes PostgreSQL combine bitmaps and read
 every matching table page, so it is only paid by the users who need it.
