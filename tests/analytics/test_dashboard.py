@@ -90,3 +90,15 @@ def test_funnel_and_snapshot_pages_query_counts_are_constant(
         )
     with django_assert_num_queries(STATUS_QUERIES):
         client.get(reverse("analytics:snapshot_status", kwargs={"pk": snapshot.pk}))
+
+
+def test_the_analytics_pages_in_chinese(client, org, stages):
+    add_deals(org, stages, 2)
+    client.force_login(org.manager)
+    chinese = {"accept-language": "zh-hans"}
+    for url in (DASHBOARD, reverse("analytics:funnel:index"), reverse("analytics:forecast:index")):
+        response = client.get(url, headers=chinese)
+        assert response.status_code == 200, url
+        assert '<html lang="zh-hans"' in response.content.decode(), url
+    funnel = client.get(reverse("analytics:funnel:index"), headers=chinese).content.decode()
+    assert f'<td data-cell="stage">{stages["lead"].name}</td>' in funnel  # 线索确认
