@@ -60,3 +60,26 @@ class ListedChoices(ModelChoiceIterator):
 
     def __len__(self):
         return len(self.queryset) + (1 if self.field.empty_label is not None else 0)
+
+
+class _PlainInputMixin:
+    """An ``<input>`` written in Python, as ``django/forms/widgets/input.html`` writes it."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        value_attr = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+        return format_html(
+            '<input type="{}" name="{}"{}{}>',
+            widget["type"],
+            widget["name"],
+            value_attr,
+            flatatt(widget["attrs"]),
+        )
+
+
+class PlainTextInput(_PlainInputMixin, forms.TextInput):
+    pass
+
+
+class PlainCheckboxInput(_PlainInputMixin, forms.CheckboxInput):
+    pass

@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Department, Employee
-from crm.widgets import ListedChoices, PlainSelect
+from crm.widgets import ListedChoices, PlainCheckboxInput, PlainSelect, PlainTextInput
 from customers.models import (
     Customer,
     CustomerType,
@@ -129,7 +129,9 @@ def _owner_choices(field: forms.ModelChoiceField):
 class CustomerFilterForm(forms.Form):
     """The list's filters; every one is backed by an index ending in the sort."""
 
-    q = forms.CharField(label=_("Name starts with"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Name starts with"), required=False, max_length=100, widget=PlainTextInput
+    )
     owner = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Owner"), widget=PlainSelect
     )
@@ -142,7 +144,9 @@ class CustomerFilterForm(forms.Form):
         label=_("Industry"),
         widget=PlainSelect,
     )
-    region = forms.CharField(required=False, max_length=50, label=_("Region"))
+    region = forms.CharField(
+        required=False, max_length=50, label=_("Region"), widget=PlainTextInput
+    )
     type = forms.ChoiceField(
         choices=lambda: _blank_and(CustomerType),
         required=False,
@@ -161,7 +165,7 @@ class CustomerFilterForm(forms.Form):
         label=_("Value grade"),
         widget=PlainSelect,
     )
-    is_archived = forms.BooleanField(required=False, label=_("Archived"))
+    is_archived = forms.BooleanField(required=False, label=_("Archived"), widget=PlainCheckboxInput)
     sort = forms.ChoiceField(
         choices=lambda: [(key, sort.label) for key, sort in SORTS.items()],
         required=False,

@@ -186,3 +186,12 @@ def test_a_region_filter_within_a_branch_counts_and_lists_its_rows(org, client):
     page = client.get(reverse("customers:customer:index"), {"region": "上海"}).context["page"]
     assert [c.name for c in page.rows] == ["上海客户0", "上海客户1", "上海客户2"]
     assert (page.count, page.count_capped) == (3, False)
+
+
+def test_filter_inputs_keep_what_was_typed_escaped(org, book, client):
+    client.force_login(org.rep)
+    html = client.get(
+        reverse("customers:customer:index"), {"q": '客"<', "is_archived": "on"}
+    ).content.decode()
+    assert '<input type="text" name="q" value="客&quot;&lt;" id="id_q" maxlength="100">' in html
+    assert '<input type="checkbox" name="is_archived" id="id_is_archived" checked>' in html
