@@ -8,7 +8,10 @@ skips, unless CRM_REQUIRE_BROWSER is set (CI), when it fails.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from tests.conftest import ARTIFACTS
 from tests.test_browser_projects import login, move_card, open_board, watch_console
@@ -37,8 +40,12 @@ def test_a_card_moved_on_the_board_changes_the_funnel_after_recompute(
     process = Process.objects.get(code="complex")
     stages = {s.code: s for s in Stage.objects.filter(process=process)}
     customer = make_customer(org.rep, name="苏州远景制造有限公司")
-    deal = make_opportunity(org.rep, customer=customer, title="数字化工厂二期")
-    make_opportunity(org.rep, customer=customer, title="设备联网")
+    # Close dates put them in the forecast the dashboard draws.
+    closing = timezone.localdate() + timedelta(days=30)
+    deal = make_opportunity(
+        org.rep, customer=customer, title="数字化工厂二期", expected_close_date=closing
+    )
+    make_opportunity(org.rep, customer=customer, title="设备联网", expected_close_date=closing)
     make_opportunity(org.rep2, title="华南项目")  # outside the rep's scope
 
     page = browser.new_page(locale="en-US")
