@@ -500,6 +500,7 @@ def bulk_opportunities(target: int, *, stdout, batch: int = 50_000) -> tuple[int
                     product_id, price = rng.choice(products)
                     lines.append((pk, product_id, Decimal(rng.choice([1, 2, 5])), price))
             with transaction.atomic():
+                _skip_foreign_key_triggers(cursor)
                 with raw.copy(f"COPY projects_opportunity ({columns}) FROM STDIN") as copy:
                     for deal in deals:
                         copy.write_row(deal)
@@ -527,6 +528,16 @@ def bulk_opportunities(target: int, *, stdout, batch: int = 50_000) -> tuple[int
         for table in ("projects_opportunity", "projects_stageevent", "projects_opportunityproduct"):
             cursor.execute(f"{vacuum} {table}")
     return deals_written, events_written
+
+
+def _skip_foreign_key_triggers(cursor) -> None:
+    """The bulk rows reference only rows read or written a moment ago, so the
+    per-row foreign-key checks (seven per deal, five per event) are skipped
+    for this transaction where the database role may do that (a superuser,
+    as in development and CI); elsewhere they simply run."""
+    cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+    if cursor.fetchone()[0]:
+        cursor.execute("SET LOCAL session_replication_role = replica")
 
 
 def _customer_owners() -> list[tuple[int, int, int, int]]:
