@@ -414,3 +414,11 @@ def access_object(queryset_or_model, *, user, **lookup):
         return queryset.visible_to(user).get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404(f"No visible {queryset.model._meta.verbose_name}.") from exc
+
+
+def lock_object(queryset, *, user, obj):
+    """``obj`` (an instance or a primary key) locked for the transaction
+    (``SELECT … FOR UPDATE`` of its own row) and only if ``user`` sees it, else
+    404 -- how a service starts a write on a scoped record."""
+    pk = getattr(obj, "pk", obj)
+    return access_object(queryset.select_for_update(of=("self",)), user=user, pk=pk)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from crm.scope import access_object
+from crm.scope import access_object, lock_object
 from projects.models import Opportunity, Quote, QuoteStatus, Stage, Todo
 from projects.models_orders import (
     Contract,
@@ -41,8 +41,7 @@ NOT_APPROVED = _("Only an approved contract can be signed.")
 
 
 def _lock(contract: Contract | int, by) -> Contract:
-    pk = contract if isinstance(contract, int) else contract.pk
-    return access_object(Contract.objects.select_for_update(of=("self",)), user=by, pk=pk)
+    return lock_object(Contract.objects.all(), user=by, obj=contract)
 
 
 def _save(contract: Contract, by, reason: str = "") -> None:

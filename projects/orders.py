@@ -16,7 +16,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.scope import access_object
+from crm.scope import access_object, lock_object
 from customers.models import Customer
 from projects.models import Opportunity, Quote, QuoteStatus
 from projects.models_orders import (
@@ -46,12 +46,7 @@ OWN_ORDER = _("You cannot review an order you entered yourself.")
 
 
 def _lock(order: SalesOrder | int, by) -> SalesOrder:
-    pk = order if isinstance(order, int) else order.pk
-    return access_object(
-        SalesOrder.objects.select_for_update(of=("self",)).select_related("customer"),
-        user=by,
-        pk=pk,
-    )
+    return lock_object(SalesOrder.objects.select_related("customer"), user=by, obj=order)
 
 
 def _priced_lines(order: SalesOrder, lines: Iterable[LineInput | Mapping]) -> list:

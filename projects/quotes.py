@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Role
-from crm.scope import access_object
+from crm.scope import access_object, lock_object
 from projects.models import (
     ApprovalRule,
     DocumentType,
@@ -161,8 +161,7 @@ def quote_create(
 
 
 def _lock(quote: Quote | int, by) -> Quote:
-    pk = quote if isinstance(quote, int) else quote.pk
-    return access_object(Quote.objects.select_for_update(of=("self",)), user=by, pk=pk)
+    return lock_object(Quote.objects.all(), user=by, obj=quote)
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.handover import employees_in_scope
-from crm.scope import access_object
+from crm.scope import lock_object
 from customers.models import Contact, Customer, LifecycleStage
 from customers.services import customer_change_stage, follow_up_create
 from projects.models import (
@@ -89,13 +89,11 @@ def _check_can_change(opportunity: Opportunity, by) -> None:
 
 def _lock(opportunity: Opportunity | int, by) -> Opportunity:
     """The deal, locked for the transaction, and only if ``by`` sees it (else 404)."""
-    pk = opportunity if isinstance(opportunity, int) else opportunity.pk
-    queryset = Opportunity.objects.select_for_update(of=("self",)).select_related(
-        "stage", "customer"
-    )
-    if by is None:
-        return queryset.get(pk=pk)
-    return access_object(queryset, user=by, pk=pk)
+    queryset = Opportunity.objects.select_related("stage", "customer")
+    if by is None:  # the system (demo data)
+        pk = getattr(opportunity, "pk", opportunity)
+        return queryset.select_for_update(of=("self",)).get(pk=pk)
+    return lock_object(queryset, user=by, obj=opportunity)
 
 
 @transaction.atomic
