@@ -66,8 +66,9 @@ class ProjectsConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from projects import panels, panels_quotes, search_providers
+        from projects import panels, panels_orders, panels_quotes, search_providers
 
         panels.register()
         panels_quotes.register()
+        panels_orders.register()
         search_providers.register()

@@ -679,3 +679,46 @@ class DealDocumentsView(TemplateView):
             can_contract=deal.status == Stage.Kind.WON and user.has_perm("projects.add_contract"),
         )
         return context
+
+
+CUSTOMER_DOCUMENTS_SHOWN = 20
+
+
+class CustomerDocumentsView(TemplateView):
+    """The newest orders and contracts of one customer that the user sees,
+    for the customer page's Turbo frame; opened directly it is a page of its
+    own. The customer answers 404 outside the user's scope."""
+
+    template_name = "projects/orders/customer_documents.html"
+
+    def get_context_data(self, **kwargs):
+        from crm.scope import load_scopes
+        from customers.models import Customer
+        from customers.selectors import access_customer
+        from projects.models_orders import Contract
+
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        load_scopes(user, [Customer, SalesOrder, Contract])  # one query for the three scopes
+        customer = access_customer(user=user, pk=kwargs["pk"])
+        shown = CUSTOMER_DOCUMENTS_SHOWN
+        order_rows = list(
+            selectors.orders_visible_to(user)
+            .filter(customer=customer)
+            .order_by("-order_date", "-id")[: shown + 1]
+        )
+        contract_rows = list(
+            selectors.contracts_visible_to(user)
+            .filter(customer=customer)
+            .order_by("-created_at", "-id")[: shown + 1]
+        )
+        context.update(
+            customer=customer,
+            page_title=customer.name,
+            orders=order_rows[:shown],
+            more_orders=len(order_rows) > shown,
+            contracts=contract_rows[:shown],
+            more_contracts=len(contract_rows) > shown,
+            can_order=user.has_perm("projects.add_salesorder") and not customer.is_archived,
+        )
+        return context

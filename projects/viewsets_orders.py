@@ -50,6 +50,7 @@ class ContractViewset(AppMenuMixin, Viewset):
     urlpatterns = [
         path("add/", views.ContractCreateView.as_view(), name="add"),
         path("deal/<int:pk>/", views.DealDocumentsView.as_view(), name="deal"),
+        path("customer/<int:pk>/", views.CustomerDocumentsView.as_view(), name="customer"),
         path("<int:pk>/detail/", views.ContractDetailView.as_view(), name="detail"),
         path("<int:pk>/plan/", views.ContractPlanView.as_view(), name="plan"),
         path("<int:pk>/submit/", views.ContractSubmitView.as_view(), name="submit"),

@@ -1,0 +1,33 @@
+"""The sales orders and contracts card on the customer's 360° page.
+
+The card loads the customer's orders and contracts into a Turbo frame, so the
+customer page itself reads nothing for it; the frame's page reads them within
+the user's scope. ``register()`` is meant to be called from
+``ProjectsConfig.ready``.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext
+
+from crm.panels import Panel
+from customers.panels import customer_panels
+
+
+def customer_documents_panel(request, customer) -> dict:
+    return {
+        "title": gettext("Orders & contracts"),
+        "frame_url": reverse("orders:contract:customer", kwargs={"pk": customer.pk}),
+    }
+
+
+def register() -> None:
+    customer_panels.register(
+        Panel(
+            key="orders",
+            template_name="projects/panels/customer_orders.html",
+            context=customer_documents_panel,
+            order=30,
+        )
+    )
