@@ -201,18 +201,25 @@ def open_table(job: ImportJob) -> Table:
     if not job.file:
         raise ImportFileError(UPLOAD_EXPIRED)
     job.file.open("rb")
-    head = job.file.read(8)
-    job.file.seek(0)
-    name = job.file_name.lower()
+    return read_table(job.file, job.file_name)
+
+
+def read_table(handle, file_name: str) -> Table:
+    """An uploaded .xlsx or CSV file (any name case; CSV in UTF-8, UTF-8 with
+    BOM or GBK/GB18030) as a header and numbered rows; ``ImportFileError``
+    with a message for the user when it cannot be read as either."""
+    head = handle.read(8)
+    handle.seek(0)
+    name = file_name.lower()
     if head.startswith(b"PK\x03\x04"):
-        return _read_xlsx(job.file)
+        return _read_xlsx(handle)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError(OLD_XLS)
     if name.endswith(".xlsx"):
         raise ImportFileError(EMPTY_FILE if not head else NOT_XLSX)
     if not name.endswith((".csv", ".txt")):
         raise ImportFileError(WRONG_TYPE)
-    raw = job.file.read()
+    raw = handle.read()
     if not raw.strip():
         raise ImportFileError(EMPTY_FILE)
     return _read_csv(raw)

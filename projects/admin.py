@@ -69,7 +69,7 @@ class LossReasonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "category", "unit", "list_price", "tax_rate", "is_active"]
     list_filter = ["category", "is_active"]
     search_fields = ["code", "name"]

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
 from viewflow.workflow.models import Process as WorkflowProcess
 
 from crm.models import ScopedModel, TimeStampedModel
@@ -120,26 +121,56 @@ class LossReason(BilingualName):
 
 
 class Product(models.Model):
-    """A catalogue product (QUO-1)."""
+    """A catalogue product (QUO-1). Products are never deleted once quoted or
+    ordered (the lines protect them); they are archived (``is_active`` off)
+    and then offered nowhere. Every change is kept in the history."""
 
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
     category = models.CharField(_("category"), max_length=100, blank=True, db_index=True)
     unit = models.CharField(_("unit"), max_length=20, blank=True)
-    list_price = models.DecimalField(_("list price"), max_digits=14, decimal_places=2)
-    cost = models.DecimalField(_("cost"), max_digits=14, decimal_places=2, default=Decimal("0"))
-    tax_rate = models.DecimalField(
-        _("tax rate (%)"), max_digits=5, decimal_places=2, default=Decimal("13")
+    list_price = models.DecimalField(
+        _("list price"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    cost = models.DecimalField(
+        _("cost"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0)],
+    )
+    tax_rate = models.DecimalField(
+        _("tax rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("13"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    is_active = models.BooleanField(pgettext_lazy("product", "on sale"), default=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("product")
         verbose_name_plural = _("products")
         ordering = ["code"]
+        indexes = [
+            # The catalogue page lists active products by code, within a category.
+            models.Index(fields=["is_active", "category", "code"], name="product_active_category"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(list_price__gte=0, cost__gte=0)
+                & models.Q(tax_rate__gte=0, tax_rate__lte=100),
+                name="product_amounts_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("quotes:product:detail", kwargs={"pk": self.pk})
 
 
 class OpportunitySource(models.TextChoices):

@@ -15,6 +15,7 @@ from viewflow.workflow.flow import FlowViewset
 from viewflow.workflow.flow.views import DetailProcessView, FlowChartView
 
 from crm.viewsets import CrmApplication
+from projects import views_products
 from projects import views_quotes as views
 from projects.flows import QuoteApprovalFlow
 
@@ -44,6 +45,35 @@ class QuoteViewset(AppMenuMixin, Viewset):
 
     def has_view_permission(self, user, obj=None):
         return user.has_perm("projects.view_quote")
+
+
+class ProductViewset(AppMenuMixin, Viewset):
+    """The product catalogue (QUO-1): the same for everyone who quotes."""
+
+    title = _("Products")
+    icon = "inventory_2"
+    app_name = "product"
+
+    @property
+    def index_path(self):
+        return path("", views_products.ProductListView.as_view(), name="index")
+
+    urlpatterns = [
+        path("add/", views_products.ProductFormView.as_view(), name="add"),
+        path("import/", views_products.ProductImportView.as_view(), name="import"),
+        path(
+            "import/confirm/",
+            views_products.ProductImportConfirmView.as_view(),
+            name="import_confirm",
+        ),
+        path("export/", views_products.ProductExportView.as_view(), name="export"),
+        path("<int:pk>/detail/", views_products.ProductDetailView.as_view(), name="detail"),
+        path("<int:pk>/change/", views_products.ProductFormView.as_view(), name="change"),
+        path("<int:pk>/archive/", views_products.ProductArchiveView.as_view(), name="archive"),
+    ]
+
+    def has_view_permission(self, user, obj=None):
+        return user.has_perm("projects.view_product")
 
 
 class ScopedProcessDetailView(DetailProcessView):
@@ -113,6 +143,7 @@ class QuotesApp(CrmApplication):
             app_name="inbox", title=_("My approvals"), icon="inbox", view=views.InboxView.as_view()
         ),
         QuoteViewset(),
+        ProductViewset(),
         PageViewset(
             app_name="queue",
             title=_("Shared approvals"),
