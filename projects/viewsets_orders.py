@@ -4,18 +4,16 @@ contract tasks (WF-2) and the receivables ageing (CON-2)."""
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Viewset
 from viewflow.urls.sites import AppMenuMixin
-from viewflow.workflow.flow import FlowViewset
-from viewflow.workflow.flow.views import DetailProcessView, FlowChartView
 
 from crm.viewsets import CrmApplication
 from projects import views_orders as views
 from projects.flows import ContractApprovalFlow, SalesOrderFlow
+from projects.viewsets_flows import ScopedFlowViewset
 from projects.viewsets_quotes import PageViewset
 
 
@@ -63,41 +61,6 @@ class ContractViewset(AppMenuMixin, Viewset):
         return user.has_perm("projects.view_contract")
 
 
-class _ScopedProcessDetailView(DetailProcessView):
-    def dispatch(self, request, *args, **kwargs):
-        if not self.flow_class.instance.has_view_permission(request.user, obj=self.get_object()):
-            raise Http404("No such process.")
-        return super(DetailProcessView, self).dispatch(request, *args, **kwargs)
-
-
-class _ScopedFlowChartView(FlowChartView):
-    def dispatch(self, request, *args, **kwargs):
-        process_pk = kwargs.get("process_pk")
-        if process_pk is not None:
-            process = self.flow_class.process_class._default_manager.filter(
-                pk=process_pk, flow_class=self.flow_class
-            ).first()
-            if process is None or not self.flow_class.instance.has_view_permission(
-                request.user, obj=process
-            ):
-                raise Http404("No such process.")
-        return super().dispatch(request, *args, **kwargs)
-
-
-class _FlowViewset(FlowViewset):
-    """A flow's own pages (process detail, chart, task URLs); viewflow's
-    all-process dashboards are not mounted: they ignore the scope."""
-
-    process_detail_view_class = _ScopedProcessDetailView
-    chart_view_class = _ScopedFlowChartView
-    process_list_path = None
-    task_list_path = None
-
-    @property
-    def index_path(self):
-        return path("", lambda request: redirect("orders:tasks:index"), name="index")
-
-
 class OrdersApp(CrmApplication):
     title = _("Orders & contracts")
     icon = "shopping_cart"
@@ -117,8 +80,8 @@ class OrdersApp(CrmApplication):
             icon="account_balance",
             view=views.ReceivablesView.as_view(),
         ),
-        _FlowViewset(SalesOrderFlow),
-        _FlowViewset(ContractApprovalFlow),
+        ScopedFlowViewset(SalesOrderFlow, inbox="orders:tasks:index"),
+        ScopedFlowViewset(ContractApprovalFlow, inbox="orders:tasks:index"),
     ]
 
     @property

@@ -4,20 +4,18 @@ and the notification list (WF-1)."""
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Viewset
 from viewflow.urls.sites import AppMenuMixin
 from viewflow.utils import Icon
-from viewflow.workflow.flow import FlowViewset
-from viewflow.workflow.flow.views import DetailProcessView, FlowChartView
 
 from crm.viewsets import CrmApplication
 from projects import views_products
 from projects import views_quotes as views
 from projects.flows import QuoteApprovalFlow
+from projects.viewsets_flows import ScopedFlowViewset
 
 
 class QuoteViewset(AppMenuMixin, Viewset):
@@ -76,47 +74,9 @@ class ProductViewset(AppMenuMixin, Viewset):
         return user.has_perm("projects.view_product")
 
 
-class ScopedProcessDetailView(DetailProcessView):
-    """A process page only for those who see its quote or have a task in it;
-    404 for everyone else."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not self.flow_class.instance.has_view_permission(request.user, obj=self.get_object()):
-            raise Http404("No such approval.")
-        return super(DetailProcessView, self).dispatch(request, *args, **kwargs)
-
-
-class ScopedFlowChartView(FlowChartView):
-    """The flow's chart for everyone who may see quotes; one process's chart
-    (where it stands) only for those who may see that process, else 404."""
-
-    def dispatch(self, request, *args, **kwargs):
-        process_pk = kwargs.get("process_pk")
-        if process_pk is not None:
-            process = self.flow_class.process_class._default_manager.filter(
-                pk=process_pk, flow_class=self.flow_class
-            ).first()
-            if process is None or not self.flow_class.instance.has_view_permission(
-                request.user, obj=process
-            ):
-                raise Http404("No such approval.")
-        return super().dispatch(request, *args, **kwargs)
-
-
-class QuoteApprovalViewset(FlowViewset):
-    """The flow's own pages: process detail with its history and chart, and
-    the task URLs. viewflow's all-process dashboards are not mounted: they
-    list every quote's approval regardless of scope."""
-
+class QuoteApprovalViewset(ScopedFlowViewset):
     icon = "approval"
-    process_detail_view_class = ScopedProcessDetailView
-    chart_view_class = ScopedFlowChartView
-    process_list_path = None
-    task_list_path = None
-
-    @property
-    def index_path(self):
-        return path("", lambda request: redirect("quotes:inbox:index"), name="index")
+    inbox = "quotes:inbox:index"
 
 
 class PageViewset(AppMenuMixin, Viewset):
