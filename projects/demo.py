@@ -187,6 +187,10 @@ def seed_products() -> int:
 DEMO_DEAL_OWNERS = ("rep", "rep_b", "manager", "rep2", "branch_mgr")
 
 
+#: Deals through the services for at most this many customers of each demo user.
+DEMO_CUSTOMERS_PER_OWNER = 20
+
+
 @transaction.atomic
 def seed_demo_deals() -> int:
     """Deals of the demo users' customers, written through the services."""
@@ -203,8 +207,10 @@ def seed_demo_deals() -> int:
     created = 0
     for username in DEMO_DEAL_OWNERS:
         owner = users[username]
+        # The hand-made demo customers come first; the bulk ones that
+        # ``--customers N`` adds get bulk deals only with ``--opportunities N``.
         customers = Customer.objects.filter(owner=owner, is_archived=False).order_by("id")
-        for customer in customers:
+        for customer in customers[:DEMO_CUSTOMERS_PER_OWNER]:
             for _ in range(rng.choice([1, 1, 2, 2, 3])):
                 shape = shapes["standard" if rng.random() < 0.3 else "complex"]
                 _demo_deal(
