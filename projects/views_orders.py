@@ -38,6 +38,7 @@ from projects.forms_quotes import DecisionForm
 from projects.models import Quote
 from projects.models_orders import ContractStatus, OrderStatus, SalesOrder
 from projects.quotes import ApprovalConflict
+from projects.views_quotes import listed_customer
 
 PAGE_SIZE = 25
 
@@ -82,6 +83,9 @@ class OrderListView(TemplateView):
         queryset = selectors.orders_visible_to(self.request.user).order_by("-order_date", "-id")
         if status in OrderStatus.values:
             queryset = queryset.filter(status=status)
+        customer = listed_customer(self.request)
+        if customer is not None:
+            queryset = queryset.filter(customer=customer)
         page = _page(self.request)
         rows = list(queryset[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
         context.update(
@@ -91,6 +95,7 @@ class OrderListView(TemplateView):
             has_next=len(rows) > PAGE_SIZE,
             statuses=OrderStatus.choices,
             status=status,
+            customer=customer,
         )
         return context
 
@@ -329,6 +334,9 @@ class ContractListView(TemplateView):
         queryset = selectors.contracts_visible_to(self.request.user).order_by("-created_at", "-id")
         if status in ContractStatus.values:
             queryset = queryset.filter(status=status)
+        customer = listed_customer(self.request)
+        if customer is not None:
+            queryset = queryset.filter(customer=customer)
         page = _page(self.request)
         rows = list(queryset[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
         context.update(
@@ -338,6 +346,7 @@ class ContractListView(TemplateView):
             has_next=len(rows) > PAGE_SIZE,
             statuses=ContractStatus.choices,
             status=status,
+            customer=customer,
         )
         return context
 

@@ -40,6 +40,17 @@ def _errors(exc: ValidationError) -> list[str]:
     return [str(message) for message in exc.messages]
 
 
+def listed_customer(request):
+    """The customer a document list is narrowed to (``?customer=<pk>``, as
+    the customer page's cards link), 404 outside the user's scope."""
+    from customers.selectors import access_customer
+
+    value = request.GET.get("customer", "")
+    if not value.isdigit():
+        return None
+    return access_customer(user=request.user, pk=int(value))
+
+
 class QuoteListView(TemplateView):
     """Quotes in the user's scope, newest first, with a status filter."""
 
@@ -51,6 +62,9 @@ class QuoteListView(TemplateView):
         queryset = selectors.quotes_visible_to(self.request.user).order_by("-created_at", "-id")
         if status in QuoteStatus.values:
             queryset = queryset.filter(status=status)
+        customer = listed_customer(self.request)
+        if customer is not None:
+            queryset = queryset.filter(customer=customer)
         if self.request.GET.get("mine"):
             queryset = queryset.filter(
                 Q(owner=self.request.user) | Q(submitted_by=self.request.user)
@@ -67,6 +81,7 @@ class QuoteListView(TemplateView):
             has_next=len(rows) > PAGE_SIZE,
             statuses=QuoteStatus.choices,
             status=status,
+            customer=customer,
         )
         return context
 

@@ -174,3 +174,31 @@ def test_the_card_costs_the_customer_page_no_query(
     with django_assert_num_queries(len(captured)):
         page = client.get(customer_url(rep_customer)).content.decode()
     assert f'src="{frame_url(rep_customer)}"' in page
+
+
+def test_the_document_lists_narrow_to_one_customer_in_scope(client, org, rep_customer):
+    # given: the rep's orders for two customers and a quote for one
+    from tests.factories import make_customer, make_quote
+
+    other = make_customer(org.rep, name="另一家客户有限公司")
+    make_order(org.rep, customer=rep_customer)
+    make_order(org.rep, customer=other)
+    make_quote(org.rep, opportunity=make_opportunity(org.rep, customer=rep_customer))
+    client.force_login(org.rep)
+
+    # when / then: the lists follow ?customer= and keep it while paging
+    orders = client.get(reverse("orders:salesorder:index"), {"customer": rep_customer.pk})
+    assert {o.customer_id for o in orders.context["orders"]} == {rep_customer.pk}
+    assert orders.context["customer"] == rep_customer
+    assert 'data-testid="listed-customer"' in orders.content.decode()
+    unfiltered = client.get(reverse("orders:salesorder:index"))
+    assert {o.customer_id for o in unfiltered.context["orders"]} == {rep_customer.pk, other.pk}
+    quotes = client.get(reverse("quotes:quote:index"), {"customer": other.pk})
+    assert list(quotes.context["quotes"]) == []
+    contracts = client.get(reverse("orders:contract:index"), {"customer": rep_customer.pk})
+    assert contracts.status_code == 200 and contracts.context["customer"] == rep_customer
+
+    # and a customer outside the scope answers 404, not an empty list
+    hidden = EXAMPLES[type(rep_customer)](org.rep2)
+    for name in ("orders:salesorder:index", "orders:contract:index", "quotes:quote:index"):
+        assert client.get(reverse(name), {"customer": hidden.pk}).status_code == 404, name

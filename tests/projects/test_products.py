@@ -33,8 +33,12 @@ def catalogue(db):
     return {
         p.code: p
         for p in [
-            Product.objects.create(code="A-100", name="网关", category="硬件", list_price=D("1000")),
-            Product.objects.create(code="A-200", name="交换机", category="硬件", list_price=D("500")),
+            Product.objects.create(
+                code="A-100", name="网关", category="硬件", list_price=D("1000")
+            ),
+            Product.objects.create(
+                code="A-200", name="交换机", category="硬件", list_price=D("500")
+            ),
             Product.objects.create(
                 code="S-100", name="实施服务", category="服务", list_price=D("800"), is_active=False
             ),
@@ -170,9 +174,7 @@ def test_an_archived_product_is_offered_nowhere_and_can_come_back(client, keeper
 # --- Import -------------------------------------------------------------------------------
 
 
-def test_import_checks_then_writes_new_changed_and_leaves_unchanged_rows(
-    client, keeper, catalogue
-):
+def test_import_checks_then_writes_new_changed_and_leaves_unchanged_rows(client, keeper, catalogue):
     client.force_login(keeper)
     upload = xlsx(
         [
@@ -291,7 +293,9 @@ def test_the_confirmation_is_all_or_nothing(keeper, catalogue):
     have refused) rolls back the rows written before it."""
     check = products.ImportCheck(
         rows=[
-            products.CheckedRow(2, "N-1", {"code": "N-1", "name": "ok", "list_price": "1"}, "create"),
+            products.CheckedRow(
+                2, "N-1", {"code": "N-1", "name": "ok", "list_price": "1"}, "create"
+            ),
             products.CheckedRow(3, "A-100", {"code": "A-100", "list_price": "-1"}, "update"),
         ]
     )
