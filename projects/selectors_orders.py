@@ -152,6 +152,32 @@ def contract_inbox_tasks(user) -> QuerySet[Task]:
     )
 
 
+def _started_by(tasks: QuerySet[Task], user) -> QuerySet[Task]:
+    """The open steps of the runs the user started (their start task is theirs)."""
+    started = Task.objects.filter(owner=user, flow_task_type="START").values("process_id")
+    return tasks.filter(
+        process_id__in=started,
+        flow_task_type="HUMAN",
+        status__in=[STATUS.NEW, STATUS.ASSIGNED],
+    ).order_by("-created", "-id")
+
+
+def started_order_steps(user) -> QuerySet[Task]:
+    """Where the orders the user submitted stand: their open steps."""
+    from projects.flows import SalesOrderFlow
+
+    return _started_by(_with_order(Task.objects.filter(process__flow_class=SalesOrderFlow)), user)
+
+
+def started_contract_steps(user) -> QuerySet[Task]:
+    """Where the contracts the user submitted stand: their open approval steps."""
+    from projects.flows import ContractApprovalFlow
+
+    return _started_by(
+        _with_contract(Task.objects.filter(process__flow_class=ContractApprovalFlow)), user
+    )
+
+
 # --- Contracts ----------------------------------------------------------------------
 
 

@@ -306,7 +306,9 @@ class OrderTaskView(View):
 
 
 class MyTasksView(TemplateView):
-    """WF-2: the order steps and contract approvals waiting for the user."""
+    """WF-2: the order steps and contract approvals waiting for the user (their
+    own and their roles' queues), and where the orders and contracts they
+    submitted stand."""
 
     template_name = "projects/orders/task_list.html"
 
@@ -318,7 +320,16 @@ class MyTasksView(TemplateView):
         )
         for task in tasks:
             task.url = _step_link(task)
-        context.update(page_title=gettext("My order and contract tasks"), tasks=tasks)
+        started = list(selectors.started_order_steps(user)[:50]) + list(
+            selectors.started_contract_steps(user)[:50]
+        )
+        for task in started:
+            task.where_url = task.flow_task.flow_class.instance.reverse(
+                "process_detail", kwargs={"process_pk": task.process_id}
+            )
+        context.update(
+            page_title=gettext("My order and contract tasks"), tasks=tasks, started=started
+        )
         return context
 
 

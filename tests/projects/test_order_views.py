@@ -298,3 +298,38 @@ def test_receivables_ageing_page_is_scoped(client, org):
     client.force_login(org.rep2)
     page = client.get(reverse("orders:receivables:index")).content.decode()
     assert "300000.00" not in page
+
+
+def test_the_task_page_shows_where_the_users_submitted_orders_stand(
+    client, org, finance, django_assert_num_queries
+):
+    # given: two orders the rep submitted, one already past the business review
+    first, second = make_order(org.rep), make_order(org.rep)
+    for order in (first, second):
+        order_flow.order_flow_submit(order=order, by=org.rep)
+    order_flow.order_task_act(task_id=step_of(second).pk, by=org.secretary, action="approve")
+    url = reverse("orders:tasks:index")
+
+    # when: the rep opens the task page
+    client.force_login(org.rep)
+    client.get(url)
+    with django_assert_num_queries(8) as pinned:
+        response = client.get(url)
+
+    # then: both orders, with the step each waits for and who holds it
+    started = response.context["started"]
+    assert [(t.doc_number, t.flow_task.name, t.owner) for t in started] == [
+        (second.number, "finance_review", finance),
+        (first.number, "business_review", org.secretary),
+    ]
+    assert started[0].where_url == f"/orders/orderflow/{started[0].process_id}/"
+    assert response.context["tasks"] == []
+    # the count does not grow with more submitted orders
+    order_flow.order_flow_submit(order=make_order(org.rep), by=org.rep)
+    with django_assert_num_queries(len(pinned.captured_queries)):
+        assert len(client.get(url).context["started"]) == 3
+    # the secretary holds the step but did not submit it
+    client.force_login(org.secretary)
+    response = client.get(url)
+    assert response.context["started"] == []
+    assert first.number in response.content.decode()
