@@ -19,7 +19,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from crm.history import history_rows
-from crm.scope import access_object
+from crm.scope import access_object, load_scopes
 from projects import contract_flow, contracts, order_flow, orders
 from projects import selectors_orders as selectors
 from projects.forms_orders import (
@@ -36,7 +36,7 @@ from projects.forms_orders import (
 )
 from projects.forms_quotes import DecisionForm
 from projects.models import Quote
-from projects.models_orders import ContractStatus, OrderStatus, SalesOrder
+from projects.models_orders import Contract, ContractStatus, OrderStatus, SalesOrder
 from projects.quotes import ApprovalConflict
 from projects.views_quotes import listed_customer
 
@@ -678,6 +678,7 @@ class DealDocumentsView(TemplateView):
 
         context = super().get_context_data(**kwargs)
         user = self.request.user
+        load_scopes(user, [Opportunity, Quote, SalesOrder, Contract])  # one query for the four
         deal = access_object(Opportunity.objects.all(), user=user, pk=kwargs["pk"])
         quotes = list(
             quotes_visible_to(user).filter(opportunity=deal).order_by("number", "-version")
@@ -712,10 +713,8 @@ class CustomerDocumentsView(TemplateView):
     template_name = "projects/orders/customer_documents.html"
 
     def get_context_data(self, **kwargs):
-        from crm.scope import load_scopes
         from customers.models import Customer
         from customers.selectors import access_customer
-        from projects.models_orders import Contract
 
         context = super().get_context_data(**kwargs)
         user = self.request.user

@@ -321,3 +321,18 @@ def test_the_export_reads_back_unchanged_and_neutralises_formulas(client, keeper
     assert (check.created, check.updated, check.unchanged, check.errors) == (0, 0, 3, [])
     template = client.get(reverse("quotes:product:export"), {"template": "1"})
     assert len(list(load_workbook(io.BytesIO(template.content)).active.iter_rows())) == 1
+
+
+def test_the_product_page_does_not_grow_with_its_history(
+    client, keeper, catalogue, django_assert_num_queries
+):
+    product = catalogue["A-100"]
+    client.force_login(keeper)
+    client.get(product.get_absolute_url())
+    with django_assert_num_queries(8) as pinned:
+        client.get(product.get_absolute_url())
+    for price in range(5):
+        products.product_update(product=product, by=keeper, list_price=D(1001 + price))
+    with django_assert_num_queries(len(pinned.captured_queries)):
+        page = client.get(product.get_absolute_url())
+    assert len(page.context["history"]) == 6
