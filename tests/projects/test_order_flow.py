@@ -347,6 +347,72 @@ def test_a_rejected_contract_goes_back_to_draft_and_the_submitter_cannot_decide(
         contract_flow.contract_decide(task_id=step.pk, by=org.manager, approve=True)
 
 
+def test_a_contract_step_refuses_the_wrong_role_and_changes_nothing(org, finance, contract_rules):
+    contract = contract_flow.contract_flow_submit(contract=planned_contract(org.rep), by=org.rep)
+    step = open_step(ContractApprovalFlow, contract)  # the manager's level
+    for outsider in (finance, org.secretary, org.rep_b, org.branch_mgr):
+        with pytest.raises(PermissionDenied) as refused:
+            contract_flow.contract_decide(task_id=step.pk, by=outsider, approve=True)
+        assert str(refused.value) == str(contract_flow.NOT_YOUR_TASK)
+    step.refresh_from_db()
+    contract.refresh_from_db()
+    assert (step.status, step.owner, contract.status) == (
+        STATUS.ASSIGNED,
+        org.manager,
+        ContractStatus.SUBMITTED,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_deciding_a_contract_at_once_record_exactly_one_decision(org):
+    role = Role.objects.get(code="sales_manager")
+    ApprovalRule.objects.create(
+        document_type=DocumentType.CONTRACT, name="manager", level=1, approver_role=role
+    )
+    manager2 = make_employee(org.team1, "sales_manager", username="manager2").user
+    contract = contract_flow.contract_flow_submit(contract=planned_contract(org.rep), by=org.rep)
+    step = open_step(ContractApprovalFlow, contract)
+    assert step.status == STATUS.NEW and sorted(step.data["approvers"]) == sorted(
+        [org.manager.pk, manager2.pk]
+    )  # a shared queue: either may take it
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def decide(user, approve):
+        try:
+            barrier.wait(timeout=10)
+            contract_flow.contract_decide(task_id=step.pk, by=user, approve=approve, comment="mine")
+            outcomes[user.username] = "done"
+        except ApprovalConflict as exc:
+            outcomes[user.username] = exc.message
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=decide, args=(org.manager, True)),
+        threading.Thread(target=decide, args=(manager2, False)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["manager", "manager2"]
+    assert list(outcomes.values()).count("done") == 1
+    winner = next(name for name, outcome in outcomes.items() if outcome == "done")
+    step.refresh_from_db()
+    contract.refresh_from_db()
+    assert step.status == STATUS.DONE and step.owner.username == winner
+    expected = ContractStatus.APPROVED if winner == "manager" else ContractStatus.DRAFT
+    assert contract.status == expected
+    assert (
+        Task.objects.filter(
+            process_id=step.process_id, flow_task_type="HUMAN", data__has_key="outcome"
+        ).count()
+        == 1
+    )
+
+
 def test_no_contract_rule_approves_at_once(org):
     contract = contract_flow.contract_flow_submit(contract=planned_contract(org.rep), by=org.rep)
     assert contract.status == ContractStatus.APPROVED
