@@ -33,3 +33,34 @@ def make_quote_rules() -> list[ApprovalRule]:
             approver_role=role["branch_manager"],
         ),
     ]
+
+
+def at_once(actions) -> dict[str, str]:
+    """Run ``actions`` (username → callable) in threads released together,
+    each on its own database connection; what each got: "done" or the
+    message of the ``ApprovalConflict`` it was refused with."""
+    import threading
+
+    from django.db import connection
+
+    from projects.quotes import ApprovalConflict
+
+    barrier = threading.Barrier(len(actions))
+    outcomes: dict[str, str] = {}
+
+    def run(name, action):
+        try:
+            barrier.wait(timeout=10)
+            action()
+            outcomes[name] = "done"
+        except ApprovalConflict as exc:
+            outcomes[name] = exc.message
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=item) for item in actions.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes

@@ -1,12 +1,10 @@
 """Sales order flow (ORD-1) and contract approval flow (CON-1): steps,
 assignees, refusals, concurrent actions and notifications."""
 
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
@@ -19,6 +17,7 @@ from projects.models_orders import ContractStatus, OrderStatus
 from projects.orders import OVER_COLLECTION, OVER_DELIVERY
 from projects.quotes import ApprovalConflict
 from tests.factories import make_contract, make_employee, make_order
+from tests.projects.approval_helpers import at_once
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -225,27 +224,14 @@ def test_two_secretaries_acting_at_once_record_exactly_one_decision(org):
     order = make_order(org.rep)
     order_flow.order_flow_submit(order=order, by=org.rep)
     step = open_step(SalesOrderFlow, order)
-    barrier = threading.Barrier(2)
-    outcomes = {}
-
-    def decide(user, action):
-        try:
-            barrier.wait(timeout=10)
-            order_flow.order_task_act(task_id=step.pk, by=user, action=action, reason="mine")
-            outcomes[user.username] = "done"
-        except ApprovalConflict as exc:
-            outcomes[user.username] = exc.message
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=decide, args=(org.secretary, "approve")),
-        threading.Thread(target=decide, args=(secretary2, "reject")),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = at_once(
+        {
+            user.username: lambda user=user, action=action: order_flow.order_task_act(
+                task_id=step.pk, by=user, action=action, reason="mine"
+            )
+            for user, action in ((org.secretary, "approve"), (secretary2, "reject"))
+        }
+    )
 
     assert sorted(outcomes) == ["secretary", "secretary2"]
     assert list(outcomes.values()).count("done") == 1
@@ -375,27 +361,14 @@ def test_two_managers_deciding_a_contract_at_once_record_exactly_one_decision(or
     assert step.status == STATUS.NEW and sorted(step.data["approvers"]) == sorted(
         [org.manager.pk, manager2.pk]
     )  # a shared queue: either may take it
-    barrier = threading.Barrier(2)
-    outcomes = {}
-
-    def decide(user, approve):
-        try:
-            barrier.wait(timeout=10)
-            contract_flow.contract_decide(task_id=step.pk, by=user, approve=approve, comment="mine")
-            outcomes[user.username] = "done"
-        except ApprovalConflict as exc:
-            outcomes[user.username] = exc.message
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=decide, args=(org.manager, True)),
-        threading.Thread(target=decide, args=(manager2, False)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = at_once(
+        {
+            user.username: lambda user=user, approve=approve: contract_flow.contract_decide(
+                task_id=step.pk, by=user, approve=approve, comment="mine"
+            )
+            for user, approve in ((org.manager, True), (manager2, False))
+        }
+    )
 
     assert sorted(outcomes) == ["manager", "manager2"]
     assert list(outcomes.values()).count("done") == 1

@@ -1,11 +1,8 @@
 """Quote approval flow (QUO-3, WF-1): submit, chain, decisions, withdraw,
 refusals, concurrent decisions and notifications."""
 
-import threading
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.http import Http404
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
@@ -29,7 +26,7 @@ from projects.quotes import (
     quote_withdraw,
 )
 from tests.factories import make_employee, make_quote
-from tests.projects.approval_helpers import make_quote_rules
+from tests.projects.approval_helpers import at_once, make_quote_rules
 
 pytestmark = pytest.mark.django_db
 K = QuoteDecision.Kind
@@ -262,31 +259,20 @@ def test_two_approvers_deciding_at_once_record_exactly_one_decision(org):
     step = open_step(quote)
     assert step.owner is None  # open to both managers
 
-    barrier = threading.Barrier(2)
-    outcomes = {}
-
-    def decide(user, approve):
-        try:
-            barrier.wait(timeout=10)
-            quote_decide(task_id=step.pk, by=user, approve=approve, comment="mine")
-            outcomes[user.username] = "decided"
-        except ApprovalConflict as exc:
-            outcomes[user.username] = exc.message
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=decide, args=(org.manager, True)),
-        threading.Thread(target=decide, args=(manager2, False)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = at_once(
+        {
+            "manager": lambda: quote_decide(
+                task_id=step.pk, by=org.manager, approve=True, comment="mine"
+            ),
+            "manager2": lambda: quote_decide(
+                task_id=step.pk, by=manager2, approve=False, comment="mine"
+            ),
+        }
+    )
 
     assert sorted(outcomes) == ["manager", "manager2"]
-    assert list(outcomes.values()).count("decided") == 1
-    winner = next(name for name, outcome in outcomes.items() if outcome == "decided")
+    assert list(outcomes.values()).count("done") == 1
+    winner = next(name for name, outcome in outcomes.items() if outcome == "done")
     loser = next(name for name in outcomes if name != winner)
     assert "already decided by" in outcomes[loser] and winner in outcomes[loser]
     decisions = QuoteDecision.objects.filter(task_id=step.pk)
