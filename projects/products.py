@@ -264,14 +264,16 @@ def import_check(*, upload, by) -> ImportCheck:
     labels = _labels()
     header_label = {name: layout.labels[name] for name in layout.positions}
     seen: dict[str, int] = {}
+    coded: list[tuple[CheckedRow, set[str], bool]] = []  # (row, columns filled, no errors)
     for count, (number, cells) in enumerate(table.rows, start=1):
         if count > MAX_ROWS:
             raise ImportFileError(TOO_MANY_ROWS % {"limit": f"{MAX_ROWS:,}"})
-        values, row_errors = {}, []
+        values, row_errors, filled = {}, [], set()
         for name, index in layout.positions.items():
             raw = cells[index] if index < len(cells) else None
             if cell_text(raw) == "":
                 continue
+            filled.add(name)
             try:
                 values[name] = clean_value(name, raw)
             except ValueError as exc:
@@ -288,21 +290,24 @@ def import_check(*, upload, by) -> ImportCheck:
         elif code:
             seen[code] = number
         check.errors.extend(row_errors)
-        if not row_errors:
-            serialised = {k: str(v) if isinstance(v, Decimal) else v for k, v in values.items()}
-            check.rows.append(CheckedRow(number=number, code=code, values=serialised))
-    if not check.rows and not check.errors:
+        serialised = {k: str(v) if isinstance(v, Decimal) else v for k, v in values.items()}
+        row = CheckedRow(number=number, code=code, values=serialised)
+        if code:  # a row with errors is still checked for what a new product needs
+            coded.append((row, filled, not row_errors))
+    if not coded and not check.errors:
         raise ImportFileError(NO_ROWS)
-    existing = Product.objects.in_bulk([row.code for row in check.rows], field_name="code")
-    for row in check.rows:
+    existing = Product.objects.in_bulk([row.code for row, _f, _ok in coded], field_name="code")
+    for row, filled, valid in coded:
         product = existing.get(row.code)
         if product is None:
             for name in ("name", "list_price"):
-                if name not in row.values:
+                if name not in filled:
                     column = header_label.get(name, labels[name])
                     message = REQUIRED_FOR_NEW if name in layout.positions else MISSING_COLUMN
                     check.errors.append(row_error(row.number, column, message))
-        _compare(row, product, labels)
+        if valid:
+            _compare(row, product, labels)
+            check.rows.append(row)
     check.errors.sort(key=lambda error: error["row"])
     return check
 

@@ -224,6 +224,7 @@ def test_a_file_with_errors_names_each_row_and_column_and_cannot_be_confirmed(
             ["N-5", "bool", 10, None, None, "maybe"],
             ["", "no code", 10, None, None, None],
             ["N-6", "price", "ten", None, None, None],
+            ["N-7", None, 10, None, 200, None],  # two faults in one row: both named
         ]
     )
     response = check_file(client, upload)
@@ -236,6 +237,8 @@ def test_a_file_with_errors_names_each_row_and_column_and_cannot_be_confirmed(
         (7, "on sale"),
         (8, "code"),
         (9, "list price"),
+        (10, "tax rate (%)"),
+        (10, "name"),
     ]
     texts = [error["text"] for error in response.context["check"].errors]
     assert "row 6, column code: the code N-1 is also in row 2." in texts
