@@ -25,7 +25,7 @@ import io
 import re
 import uuid
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import islice
@@ -583,10 +583,13 @@ class CustomerPass:
             row.action = self.decide(row, target, match_on, earlier)
 
     def decide(self, row: Row, target, match_on, earlier) -> str:
-        if self.on_duplicate == ImportJob.OnDuplicate.CREATE:
+        """What to do with a duplicate row: the user's choice for this row on
+        the preview, else the choice for all duplicates."""
+        choice = (self.job.row_choices or {}).get(str(row.number), self.on_duplicate)
+        if choice == ImportJob.OnDuplicate.CREATE:
             taken = "credit_code" in match_on or "credit_code" in earlier
             return "skip" if taken else "create"
-        if self.on_duplicate == ImportJob.OnDuplicate.UPDATE and target is not None:
+        if choice == ImportJob.OnDuplicate.UPDATE and target is not None:
             pk, _name, archived = target
             if pk in self.visible and not archived and pk not in self.updating:
                 self.updating.add(pk)
@@ -997,12 +1000,22 @@ def import_job_check(*, job: ImportJob) -> ImportJob:
     return job
 
 
-def import_job_confirm(*, job: ImportJob, by, on_duplicate: str) -> ImportJob:
-    """The user chose what to do with duplicates: queue the import."""
+def import_job_confirm(
+    *, job: ImportJob, by, on_duplicate: str, row_choices: Mapping[int, str] | None = None
+) -> ImportJob:
+    """The user chose what to do with duplicates (for all, and for particular
+    listed rows): queue the import. Choices for rows that are not listed
+    duplicates are ignored."""
+    listed = {duplicate["row"] for duplicate in job.duplicates}
     job.on_duplicate = ImportJob.OnDuplicate(on_duplicate)
+    job.row_choices = {
+        str(row): ImportJob.OnDuplicate(choice)
+        for row, choice in (row_choices or {}).items()
+        if row in listed and choice != job.on_duplicate
+    }
     job.status = ImportJob.Status.QUEUED
     job.processed = 0
-    job.save(update_fields=["on_duplicate", "status", "processed"])
+    job.save(update_fields=["on_duplicate", "row_choices", "status", "processed"])
     return job
 
 

@@ -467,6 +467,9 @@ class ImportJob(models.Model):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     duplicates = models.JSONField(_("duplicates"), default=list, blank=True)
     duplicate_count = models.PositiveIntegerField(_("duplicate rows"), default=0)
+    #: What to do with particular duplicate rows ({"<row>": "skip" | "update" |
+    #: "create"}), chosen on the preview; the others follow ``on_duplicate``.
+    row_choices = models.JSONField(_("choices per row"), default=dict, blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -137,9 +137,14 @@ def import_job(request, token):
             "job": job,
             "form": ImportConfirmForm(),
             "duplicates": [
-                {**d, "on_labels": [str(KEY_LABELS.get(k, k)) for k in d["on"]]}
+                {
+                    **d,
+                    "on_labels": [str(KEY_LABELS.get(k, k)) for k in d["on"]],
+                    "choice": (job.row_choices or {}).get(str(d["row"]), ""),
+                }
                 for d in job.duplicates
             ],
+            "row_choices": ImportJob.OnDuplicate.choices,
             "progress": import_job_progress(job),
             "running": job.status
             in (ImportJob.Status.CHECKING, ImportJob.Status.QUEUED, ImportJob.Status.RUNNING),
@@ -157,7 +162,16 @@ def import_confirm(request, token):
     if job.status != ImportJob.Status.CHECKED or not form.is_valid():
         return HttpResponse(NOT_CONFIRMABLE, status=409)
     on_duplicate = form.cleaned_data["on_duplicate"]
-    job = import_job_confirm(job=job, by=request.user, on_duplicate=on_duplicate)
+    row_choices = {
+        int(name.removeprefix("row_")): value
+        for name, value in request.POST.items()
+        if name.startswith("row_")
+        and name.removeprefix("row_").isdigit()
+        and value in ImportJob.OnDuplicate.values
+    }
+    job = import_job_confirm(
+        job=job, by=request.user, on_duplicate=on_duplicate, row_choices=row_choices
+    )
     _dispatch(
         import_run,
         job,

@@ -375,6 +375,31 @@ def test_create_makes_new_records_except_for_a_taken_credit_code(org, client, ex
     assert Customer.objects.filter(credit_code=code(10)).count() == 1
 
 
+def test_a_choice_per_duplicate_row_overrides_the_choice_for_all(org, client, existing):
+    client.force_login(org.manager)
+    upload(client, csv_file(DUPLICATES_CSV))
+    job = latest_job()
+    page = client.get(reverse("customers:import_job", kwargs={"token": job.token})).content
+    assert b'name="row_2" form="import-confirm-form"' in page
+
+    # skip duplicates, except: update the existing record from row 2, and
+    # create row 5 (the file's second 另一家有限公司); row 4 is not a duplicate
+    # and a forged choice for it is ignored
+    client.post(
+        reverse("customers:import_confirm", kwargs={"token": job.token}),
+        {"on_duplicate": "skip", "row_2": "update", "row_5": "create", "row_4": "skip"},
+    )
+
+    job = latest_job()
+    assert job.row_choices == {"2": "update", "5": "create"}
+    assert (job.result["created"], job.result["updated"], job.result["skipped"]) == (2, 1, 1)
+    existing.refresh_from_db()
+    assert existing.region == "杭州"  # row 2 updated it; row 3 (same phone) was skipped
+    assert Customer.objects.filter(name="另一家有限公司").count() == 2
+    page = client.get(reverse("customers:import_job", kwargs={"token": job.token})).content
+    assert b"Update the existing record" in page  # the choice is shown after the import
+
+
 def test_a_duplicate_outside_the_scope_is_not_named_nor_updated(org, client):
     hidden = make_customer(org.rep2, name="广州秘密客户有限公司", region="广州")
     client.force_login(org.rep)
