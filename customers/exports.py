@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from crm.spreadsheets import neutralise
 from customers.listing import CustomerFilterForm
 from customers.models import (
     CompanySize,
@@ -33,7 +34,6 @@ from customers.models import (
 )
 from customers.selectors import customer_list
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ITERATOR_CHUNK = 2000
 
 #: (queryset column, header, choices) in the order of the sheet.
@@ -60,13 +60,6 @@ EXPORT_COLUMNS = (
 
 
 YES, NO = _("yes"), _("no")
-
-
-def neutralise(value):
-    """A cell that cannot run as a formula in Excel, WPS or LibreOffice."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def export_rows(queryset: QuerySet) -> Iterable[tuple]:

@@ -21,7 +21,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from crm.history import history_rows
-from customers.exports import neutralise
+from crm.spreadsheets import neutralise
 from customers.imports import ImportFileError
 from projects import products
 from projects.forms_products import ProductFilterForm, ProductForm, ProductImportForm

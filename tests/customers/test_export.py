@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.services import employee_set_language
-from customers.exports import neutralise
+from crm.spreadsheets import neutralise
 from tests.factories import make_customer
 
 pytestmark = pytest.mark.django_db
