@@ -317,19 +317,21 @@ def scope_condition(model: type[models.Model], user) -> Q | None:
 
 
 class ScopedMatch(models.Func):
-    """``<scoped document> @@ (to_tsquery('simple', text) && <scope lexemes>)``.
+    """``<scoped document> @@ (to_tsquery('simple', text) && <scope lexemes>)``,
+    or without the scope lexemes (``scope_query=None``) for a user who sees all.
 
     The scoped document is ``search_vector`` with ``#b<branch>``,
     ``#d<department>`` and ``#o<owner>``: the expression of the GIN indexes
     ``customer_scoped_search`` and ``contact_scoped_search`` (migration
-    ``customers.0005``). A model searched with ``search_visible_to`` needs an
-    index on the same expression, written the same way.
+    ``customers.0005``), the only text indexes of those tables. A model
+    searched with ``search_visible_to`` needs an index on the same
+    expression, written the same way.
     """
 
     output_field = models.BooleanField()
     conditional = True
 
-    def __init__(self, text: str, scope_query: str):
+    def __init__(self, text: str, scope_query: str | None):
         super().__init__(F("branch_id"), F("department_id"), F("owner_id"), F("search_vector"))
         self.text, self.scope_query = text, scope_query
 
@@ -340,11 +342,16 @@ class ScopedMatch(models.Func):
             columns.append(sql)
             params.extend(expression_params)
         branch, department, owner, document = columns
-        sql = (
-            f"((array_to_tsvector(ARRAY['#b' || {branch}::text, '#d' || {department}::text,"
+        scoped_document = (
+            f"(array_to_tsvector(ARRAY['#b' || {branch}::text, '#d' || {department}::text,"
             f" '#o' || COALESCE({owner}::text, '')]) || {document})"
-            " @@ (to_tsquery('simple'::regconfig, %s) && %s::tsquery))"
         )
+        if self.scope_query is None:
+            return (
+                f"({scoped_document} @@ to_tsquery('simple'::regconfig, %s))",
+                (*params, self.text),
+            )
+        sql = f"({scoped_document} @@ (to_tsquery('simple'::regconfig, %s) && %s::tsquery))"
         return sql, (*params, self.text, self.scope_query)
 
 
@@ -381,7 +388,8 @@ class ScopedQuerySet(models.QuerySet):
         matches = Q(search_vector=SearchQuery(text, search_type="raw", config="simple"))
         scope, extras = _load(user, model=self.model)
         if scope.sees_all:
-            return self.filter(matches if also is None else matches | also)
+            everything = Q(ScopedMatch(text, None))
+            return self.filter(everything if also is None else everything | also)
         if scope.level == "none":
             return self.none()
         scope_query = " | ".join(f"'{lexeme}'" for lexeme in _scope_lexemes(scope, extras))

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
@@ -184,7 +183,6 @@ class Customer(ScopedModel):
                 condition=models.Q(is_archived=False),
             ),
             models.Index(fields=["normalized_phone"], name="customer_normalized_phone"),
-            GinIndex(fields=["search_vector"], name="customer_search"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -319,7 +317,6 @@ class Contact(ScopedModel):
             models.Index(fields=["owner", "name", "id"], name="contact_owner_name_id"),
             models.Index(fields=["normalized_mobile"], name="contact_normalized_mobile"),
             models.Index(fields=["email"], name="contact_email"),
-            GinIndex(fields=["search_vector"], name="contact_search"),
         ]
 
     def __str__(self) -> str:

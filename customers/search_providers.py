@@ -6,8 +6,10 @@ of the text search, so one GIN index (``*_scoped_search``) answers the words
 and the scope together; a phone number also matches the indexed normalised
 columns exactly. Ranking is by simple rules that need no
 per-row ``ts_rank``: the exact name first, then names that start with the
-query, then the shorter names (the closer match) -- so a common word costs
-a top-N sort over its visible matches, nothing more.
+query, then the shorter names (the closer match). A common word matching
+tens of thousands of rows is ranked over a bounded set (``CANDIDATES`` of
+its matches plus the names starting with the query), so a search costs
+about the same for a rep and for the head office.
 """
 
 from __future__ import annotations
@@ -34,6 +36,23 @@ def _search(model, *, user, query: str, phone_field: str):
     )
 
 
+#: A common word matches tens of thousands of customers in a branch or in the
+#: whole company; the ranking reads this many of the matches (whichever the
+#: index gives first) and every customer whose name starts with the query, so
+#: a search costs the same whatever the word.
+CANDIDATES = 500
+
+
+def _bounded(model, matches, named=None):
+    """The rows of ``matches`` to rank: at most ``CANDIDATES`` of them, and
+    the rows of ``named`` (those whose name starts with the query, which rank
+    first). Looked up by primary key, so the matches are read once."""
+    candidates = matches.order_by().values("pk")[:CANDIDATES]
+    if named is not None:
+        candidates = candidates.union(named.order_by().values("pk")[:CANDIDATES])
+    return model.objects.filter(pk__in=candidates)
+
+
 def _ranked(queryset, query: str):
     exact = Case(
         When(name=query, then=Value(True)), default=Value(False), output_field=BooleanField()
@@ -56,10 +75,16 @@ class CustomerSearchProvider(SearchProvider):
     permission = "customers.view_customer"
 
     def queryset(self, *, user, query: str):
-        queryset = _search(Customer, user=user, query=query, phone_field="normalized_phone")
-        if queryset is None:
+        matches = _search(Customer, user=user, query=query, phone_field="normalized_phone")
+        if matches is None:
             return None
-        queryset = queryset.only("id", "name", "short_name", "region", "credit_code", "is_archived")
+        named = Customer.objects.visible_to(user).filter(
+            name__gte=query,
+            name__lt=query + "\U0010ffff",  # the (name, id) index
+        )
+        queryset = _bounded(Customer, matches, named).only(
+            "id", "name", "short_name", "region", "credit_code", "is_archived"
+        )
         return _ranked(queryset, query)
 
     def hit(self, obj: Customer) -> SearchHit:
@@ -81,11 +106,13 @@ class ContactSearchProvider(SearchProvider):
     permission = "customers.view_contact"
 
     def queryset(self, *, user, query: str):
-        queryset = _search(Contact, user=user, query=query, phone_field="normalized_mobile")
-        if queryset is None:
+        matches = _search(Contact, user=user, query=query, phone_field="normalized_mobile")
+        if matches is None:
             return None
-        queryset = queryset.select_related("customer").only(
-            "id", "name", "title", "mobile", "email", "customer__id", "customer__name"
+        queryset = (
+            _bounded(Contact, matches)
+            .select_related("customer")
+            .only("id", "name", "title", "mobile", "email", "customer__id", "customer__name")
         )
         return _ranked(queryset, query)
 

@@ -348,7 +348,7 @@ def test_a_search_lexeme_cannot_widen_the_scope(org, spread):
     assert customers_found(org.rep, f"华信 #b{org.south.pk}") == []
 
 
-@pytest.mark.parametrize("username", ["rep", "manager", "branch_mgr"])
+@pytest.mark.parametrize("username", ["rep", "manager", "branch_mgr", "executive"])
 def test_the_scoped_search_reads_its_gin_index(org, spread, username):
     """With sequential and plain index scans disabled, PostgreSQL can only
     reach the rows through an index condition: the query's document must be
@@ -374,3 +374,23 @@ def test_the_scoped_search_reads_its_gin_index(org, spread, username):
             cursor.execute("RESET enable_indexscan")
         assert f"Bitmap Index Scan on {index}" in plan, plan
         assert f"Seq Scan on {table} " not in plan, plan
+
+
+def test_a_common_word_ranks_a_bounded_set_that_keeps_the_names_starting_with_it(org, monkeypatch):
+    """Past ``CANDIDATES`` matches the ranking reads any ``CANDIDATES`` of
+    them, plus every visible customer whose name starts with the query, so
+    the best names are never lost however common the word."""
+    from customers import search_providers as providers
+
+    for n in range(12):
+        make_customer(org.rep, name=f"宁波第{n:02}号机电设备有限公司")
+    make_customer(org.rep, name="机电设备")
+    make_customer(org.rep, name="机电设备集团有限公司")
+    make_customer(org.rep2, name="机电设备总公司")  # outside the rep's scope
+    monkeypatch.setattr(providers, "CANDIDATES", 3)
+
+    found = customers_found(org.rep, "机电设备")
+
+    assert found[:2] == ["机电设备", "机电设备集团有限公司"]
+    assert "机电设备总公司" not in found
+    assert len(found) <= 2 + 3  # the two named, and at most three of the other matches
