@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from projects import contracts
-from projects.models_orders import Contract, ContractStatus
+from projects.models import Contract, ContractStatus
 from projects.quotes import (
     NO_APPROVER,
     ApprovalConflict,
@@ -36,7 +36,7 @@ DECISIONS = {"approved": _("approved"), "rejected": _("rejected")}
 def contract_processes(contract: Contract):
     from django.contrib.contenttypes.models import ContentType
 
-    from projects.models_orders import ContractApprovalProcess
+    from projects.models import ContractApprovalProcess
 
     return ContractApprovalProcess.objects.filter(
         artifact_content_type=ContentType.objects.get_for_model(Contract),

@@ -17,14 +17,18 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from crm.scope import access_object, lock_object
-from projects.models import Opportunity, Quote, QuoteStatus, Stage, Todo
-from projects.models_orders import (
+from projects.models import (
     Contract,
     ContractMilestone,
     ContractStatus,
     ExecutionRecord,
     Instalment,
     MilestoneKind,
+    Opportunity,
+    Quote,
+    QuoteStatus,
+    Stage,
+    Todo,
 )
 from projects.quotes import money
 

@@ -24,8 +24,7 @@ from projects.contracts import (
     instalment_receive,
     mark_overdue_instalments,
 )
-from projects.models import ApprovalRule, DocumentType, Opportunity, Product, Stage
-from projects.models_orders import SalesOrder
+from projects.models import ApprovalRule, DocumentType, Opportunity, Product, SalesOrder, Stage
 from projects.orders import order_create
 
 User = get_user_model()

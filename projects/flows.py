@@ -22,7 +22,12 @@ from viewflow.workflow import flow, lock
 
 from crm.notifications import notify
 from projects import quotes
-from projects.models import QuoteApprovalProcess, QuoteDecision
+from projects.models import (
+    ContractApprovalProcess,
+    QuoteApprovalProcess,
+    QuoteDecision,
+    SalesOrderProcess,
+)
 
 
 def task_url(task) -> str:
@@ -218,8 +223,6 @@ class QuoteApprovalFlow(flow.Flow):
 
 # --- Sales orders (ORD-1) -------------------------------------------------------------
 
-from projects.models_orders import ContractApprovalProcess, SalesOrderProcess  # noqa: E402
-
 
 class OrderStepIndexView(generic.View):
     """A step's link (inbox, e-mail) opens its page, which says why when the
@@ -352,7 +355,7 @@ class SalesOrderFlow(flow.Flow):
             return False
         if obj is None:
             return True
-        from projects.models_orders import SalesOrder
+        from projects.models import SalesOrder
 
         if SalesOrder.objects.visible_to(user).filter(pk=obj.artifact_object_id).exists():
             return True
@@ -425,7 +428,7 @@ class SalesOrderFlow(flow.Flow):
         )
 
     def _status(self, activation) -> str:
-        from projects.models_orders import SalesOrder
+        from projects.models import SalesOrder
 
         return (
             SalesOrder.objects.filter(pk=activation.process.artifact_object_id)
@@ -544,7 +547,7 @@ class ContractApprovalFlow(flow.Flow):
             return False
         if obj is None:
             return True
-        from projects.models_orders import Contract
+        from projects.models import Contract
 
         if Contract.objects.visible_to(user).filter(pk=obj.artifact_object_id).exists():
             return True

@@ -13,8 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
-from projects.models import Product
-from projects.models_orders import MilestoneKind
+from projects.models import MilestoneKind, Product
 
 MAX_LINES = 50
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

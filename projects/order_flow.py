@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from projects import orders
-from projects.models_orders import OrderStatus, SalesOrder
+from projects.models import OrderStatus, SalesOrder
 from projects.quotes import ApprovalConflict, display_name, step_approvers
 
 #: Step name → (role that does it, permission the service checks).
@@ -75,7 +75,7 @@ def order_processes(order: SalesOrder):
     """The flow runs (one per submission) of ``order``, newest first."""
     from django.contrib.contenttypes.models import ContentType
 
-    from projects.models_orders import SalesOrderProcess
+    from projects.models import SalesOrderProcess
 
     return SalesOrderProcess.objects.filter(
         artifact_content_type=ContentType.objects.get_for_model(SalesOrder),

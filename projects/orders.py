@@ -18,12 +18,14 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.scope import access_object, lock_object
 from customers.models import Customer
-from projects.models import Opportunity, Quote, QuoteStatus
-from projects.models_orders import (
+from projects.models import (
     Collection,
     Delivery,
     DeliveryLine,
+    Opportunity,
     OrderStatus,
+    Quote,
+    QuoteStatus,
     SalesOrder,
     SalesOrderLine,
 )

@@ -9,7 +9,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from crm.scope import access_object
-from projects.models_orders import (
+from projects.models import (
     Contract,
     Delivery,
     DeliveryLine,

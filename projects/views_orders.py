@@ -35,8 +35,7 @@ from projects.forms_orders import (
     SignForm,
 )
 from projects.forms_quotes import DecisionForm
-from projects.models import Quote
-from projects.models_orders import Contract, ContractStatus, OrderStatus, SalesOrder
+from projects.models import Contract, ContractStatus, OrderStatus, Quote, SalesOrder
 from projects.quotes import ApprovalConflict
 from projects.views_quotes import listed_customer
 

@@ -17,8 +17,7 @@ from projects.contracts import (
     mark_overdue_instalments,
     receivables_ageing,
 )
-from projects.models import Todo
-from projects.models_orders import Contract, ContractStatus, Instalment
+from projects.models import Contract, ContractStatus, Instalment, Todo
 from tests.factories import make_contract, make_employee, make_opportunity
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from projects.models import QuoteStatus, Stage
-from projects.models_orders import Contract
+from projects.models import Contract, QuoteStatus, Stage
 from projects.orders import order_create
 from projects.services import opportunity_close
 from tests.factories import make_opportunity, make_quote

@@ -12,8 +12,7 @@ from crm.models import Notification, Role
 from projects import contract_flow, order_flow
 from projects.contracts import contract_set_plan, contract_sign
 from projects.flows import ContractApprovalFlow, SalesOrderFlow
-from projects.models import ApprovalRule, DocumentType
-from projects.models_orders import ContractStatus, OrderStatus
+from projects.models import ApprovalRule, ContractStatus, DocumentType, OrderStatus
 from projects.orders import OVER_COLLECTION, OVER_DELIVERY
 from projects.quotes import ApprovalConflict
 from tests.factories import make_contract, make_employee, make_order
@@ -396,8 +395,7 @@ def test_demo_orders_cover_every_state_and_fill_the_secretary_and_finance_inboxe
     import io
 
     from projects.demo_orders import DEMO_NOTE, seed_orders
-    from projects.models import Stage, Todo
-    from projects.models_orders import Contract, Instalment, SalesOrder
+    from projects.models import Contract, Instalment, SalesOrder, Stage, Todo
     from projects.selectors_orders import contract_inbox_tasks, order_inbox_tasks
     from projects.services import opportunity_close
     from tests.factories import make_customer, make_opportunity

@@ -11,7 +11,7 @@ from viewflow.workflow.status import STATUS
 from projects import order_flow
 from projects.contracts import contract_set_plan
 from projects.flows import SalesOrderFlow
-from projects.models_orders import OrderStatus, SalesOrder
+from projects.models import OrderStatus, SalesOrder
 from tests.factories import make_contract, make_customer, make_employee, make_order
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
-from projects.models import QuoteStatus, SalesOrder
-from projects.models_orders import OrderStatus
+from projects.models import OrderStatus, QuoteStatus, SalesOrder
 from projects.orders import (
     order_business_review,
     order_collect,

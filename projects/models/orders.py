@@ -1,7 +1,6 @@
 """Sales orders (ORD-1) and contracts with their execution plans (CON-1, CON-2).
 
-Imported at the end of ``projects.models``, so these are models of the
-``projects`` app. Money is ``Decimal`` rounded half-up to cents; totals are
+Money is ``Decimal`` rounded half-up to cents; totals are
 computed by the services in ``projects.orders`` and ``projects.contracts``,
 never taken from a form.
 """
@@ -18,7 +17,9 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from crm.models import ScopedModel
 from customers.models import Customer
-from projects.models import PERCENT, Opportunity, Product, Quote, Todo
+from projects.models.catalogue import PERCENT, Product
+from projects.models.deals import Opportunity, Todo
+from projects.models.quotes import Quote
 
 ZERO = Decimal("0")
 
