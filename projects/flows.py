@@ -267,6 +267,18 @@ class OrderStep(flow.View):
         )
 
 
+def order_step(title, permission: str, then) -> OrderStep:
+    """An order step for ``permission``'s people in the order's branch, then ``then``."""
+    return (
+        OrderStep(this.step_view)
+        .Annotation(title=title, summary_template="{{ process.order }}")
+        .Permission(permission)
+        .Assign(this.sole_assignee)
+        .onCreate(this.step_created)
+        .Next(then)
+    )
+
+
 class SalesOrderFlow(flow.Flow):
     """Sales order
 
@@ -284,13 +296,8 @@ class SalesOrderFlow(flow.Flow):
         this.business_review, task_data=this.step_data
     )
 
-    business_review = (
-        OrderStep(this.step_view)
-        .Annotation(title=_("Business review"), summary_template="{{ process.order }}")
-        .Permission("projects.review_salesorder")
-        .Assign(this.sole_assignee)
-        .onCreate(this.step_created)
-        .Next(this.check_business_review)
+    business_review = order_step(
+        _("Business review"), "projects.review_salesorder", this.check_business_review
     )
     check_business_review = (
         flow.If(this.is_finance_review)
@@ -298,13 +305,8 @@ class SalesOrderFlow(flow.Flow):
         .Then(this.finance_review, task_data=this.step_data)
         .Else(this.sent_back)
     )
-    finance_review = (
-        OrderStep(this.step_view)
-        .Annotation(title=_("Finance re-check"), summary_template="{{ process.order }}")
-        .Permission("projects.finance_check_salesorder")
-        .Assign(this.sole_assignee)
-        .onCreate(this.step_created)
-        .Next(this.check_finance_review)
+    finance_review = order_step(
+        _("Finance re-check"), "projects.finance_check_salesorder", this.check_finance_review
     )
     check_finance_review = (
         flow.If(this.is_delivery)
@@ -312,13 +314,8 @@ class SalesOrderFlow(flow.Flow):
         .Then(this.deliver, task_data=this.step_data)
         .Else(this.sent_back)
     )
-    deliver = (
-        OrderStep(this.step_view)
-        .Annotation(title=_("Record a delivery"), summary_template="{{ process.order }}")
-        .Permission("projects.deliver_salesorder")
-        .Assign(this.sole_assignee)
-        .onCreate(this.step_created)
-        .Next(this.check_delivered)
+    deliver = order_step(
+        _("Record a delivery"), "projects.deliver_salesorder", this.check_delivered
     )
     check_delivered = (
         flow.If(this.is_delivery)
@@ -332,13 +329,8 @@ class SalesOrderFlow(flow.Flow):
         .Then(this.collect, task_data=this.step_data)
         .Else(this.completed)
     )
-    collect = (
-        OrderStep(this.step_view)
-        .Annotation(title=_("Record a collection"), summary_template="{{ process.order }}")
-        .Permission("projects.collect_salesorder")
-        .Assign(this.sole_assignee)
-        .onCreate(this.step_created)
-        .Next(this.check_collection)
+    collect = order_step(
+        _("Record a collection"), "projects.collect_salesorder", this.check_collection
     )
     completed = flow.Function(this.finish_completed).Annotation(title=_("Completed")).Next(this.end)
     sent_back = (
