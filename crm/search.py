@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from crm import paging
 from crm.scope import load_scopes
 
 #: Longest query considered (the rest is ignored).
@@ -151,13 +152,6 @@ class ResultGroup:
     page: ResultPage | None = None  # None in the dropdown
 
 
-def _page_number(raw) -> int:
-    try:
-        return min(max(int(raw), 1), MAX_PAGE)
-    except (TypeError, ValueError):
-        return 1
-
-
 @contextmanager
 def _search_transaction(user, providers: list[SearchProvider]) -> Iterator[None]:
     """The providers' queries in one read transaction with ``SEARCH_WORK_MEM``,
@@ -186,7 +180,7 @@ def dropdown_groups(user, query: str) -> list[ResultGroup]:
 
 def page_groups(user, query: str, *, only: str, page_number) -> list[ResultGroup]:
     """A page of ``PAGE_SIZE`` results per provider (of one provider if ``only``)."""
-    number = _page_number(page_number) if only else 1
+    number = paging.page_number(page_number, last=MAX_PAGE) if only else 1
     offset = (number - 1) * PAGE_SIZE
     groups = []
     providers = [p for p in search_providers.for_user(user) if not only or p.key == only]

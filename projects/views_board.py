@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from crm.paging import page_number
 from projects import selectors, services
 from projects.forms import EmployeeChoiceField
 from projects.models import LossReason, Opportunity, Process, Stage
@@ -54,13 +55,6 @@ def move_options(stages: list[Stage]) -> dict[int, str]:
         )
         for current in stages
     }
-
-
-def _page(raw) -> int:
-    try:
-        return max(int(raw), 1)
-    except (TypeError, ValueError):
-        return 1
 
 
 def _wants_json(request) -> bool:
@@ -102,7 +96,7 @@ class BoardView(View):
         }
         column_stage = next((s for s in open_stages if str(s.pk) == request.GET.get("stage")), None)
         if column_stage is not None:
-            page = _page(request.GET.get("page"))
+            page = page_number(request.GET.get("page"))
             cards, has_next = selectors.column_page(
                 user=user, process=process, stage=column_stage, page=page, owner_id=owner_id
             )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from crm.paging import page_number
 from customers.models import Contact, Customer
 from customers.selectors import access_customer
 from projects import selectors, services
@@ -69,13 +70,6 @@ def add_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def _page_number(raw) -> int:
-    try:
-        return max(int(raw), 1)
-    except (TypeError, ValueError):
-        return 1
-
-
 class OpportunityListView(View):
     """Deals in the user's scope, filtered and sorted, 25 a page; the count
     is exact up to ``COUNT_CAP``."""
@@ -88,7 +82,7 @@ class OpportunityListView(View):
         employees = selectors.employee_choices(user)
         form = OpportunityFilterForm(request.GET or {}, employees=employees)
         rows, count, capped, has_next = [], 0, False, False
-        page = _page_number(request.GET.get("page"))
+        page = page_number(request.GET.get("page"))
         if form.is_valid():
             queryset = self.filtered(form, Opportunity.objects.visible_to(user))
             count = queryset.order_by().values("pk")[: COUNT_CAP + 1].count()

@@ -19,6 +19,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from crm.history import history_rows
+from crm.paging import page_number
 from crm.scope import access_object, load_scopes
 from projects import contract_flow, contracts, order_flow, orders
 from projects import selectors_orders as selectors
@@ -59,13 +60,6 @@ def _errors(exc) -> list[str]:
     return [str(exc)]
 
 
-def _page(request) -> int:
-    try:
-        return max(int(request.GET.get("page", 1)), 1)
-    except ValueError:
-        return 1
-
-
 def _step_link(task) -> str:
     return task.flow_task.reverse("index", args=[task.process_id, task.pk]) if task else ""
 
@@ -85,7 +79,7 @@ class OrderListView(TemplateView):
         customer = listed_customer(self.request)
         if customer is not None:
             queryset = queryset.filter(customer=customer)
-        page = _page(self.request)
+        page = page_number(self.request.GET.get("page"))
         rows = list(queryset[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
         context.update(
             page_title=gettext("Sales orders"),
@@ -347,7 +341,7 @@ class ContractListView(TemplateView):
         customer = listed_customer(self.request)
         if customer is not None:
             queryset = queryset.filter(customer=customer)
-        page = _page(self.request)
+        page = page_number(self.request.GET.get("page"))
         rows = list(queryset[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
         context.update(
             page_title=gettext("Contracts"),

@@ -21,6 +21,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from crm.history import history_rows
+from crm.paging import page_number
 from crm.spreadsheets import neutralise
 from customers.imports import ImportFileError
 from projects import products
@@ -65,10 +66,7 @@ class ProductListView(TemplateView):
         _require(self.request, "projects.view_product")
         context = super().get_context_data(**kwargs)
         form, queryset = filtered_products(self.request)
-        try:
-            page = max(int(self.request.GET.get("page", 1)), 1)
-        except ValueError:
-            page = 1
+        page = page_number(self.request.GET.get("page"))
         rows = list(queryset[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
         query = self.request.GET.copy()
         query.pop("page", None)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from crm.paging import page_number
 from crm.scope import access_object
 from projects import quotes
 from projects import selectors_quotes as selectors
@@ -69,10 +70,7 @@ class QuoteListView(TemplateView):
             queryset = queryset.filter(
                 Q(owner=self.request.user) | Q(submitted_by=self.request.user)
             )
-        try:
-            page = max(int(self.request.GET.get("page", 1)), 1)
-        except ValueError:
-            page = 1
+        page = page_number(self.request.GET.get("page"))
         rows = list(queryset[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
         context.update(
             page_title=gettext("Quotes"),
