@@ -30,6 +30,7 @@ from customers.forms_360 import FollowUpForm
 from customers.models import Contact
 from projects import selectors, services
 from projects.charts import gantt_figure, gantt_height, plan_span, stage_flow
+from projects.deals.panels import deal_panels
 from projects.forms import (
     CommentForm,
     EvaluationForm,
@@ -197,6 +198,7 @@ def workspace_context(request, deal: Opportunity, **bound) -> dict:
         "can_add_followup": user.has_perm("customers.add_followup"),
         "today": today,
         "page_title": deal.title,
+        "panels": deal_panels.render_list(request, deal),
         **forms,
     }
 

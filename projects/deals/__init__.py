@@ -1,0 +1,1 @@
+"""Deals: opportunities, processes and stages, the pool, the board, plans."""
