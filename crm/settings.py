@@ -141,17 +141,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-# Periodic work, run by ``celery -A crm beat`` (docker-compose's beat service).
-CELERY_BEAT_SCHEDULE = {
-    "import-files-cleanup": {
-        "task": "customers.import_files_cleanup",
-        "schedule": timedelta(days=1),
-    },
-    "dunning": {
-        "task": "projects.mark_overdue_instalments",
-        "schedule": timedelta(days=1),
-    },
-}
+# Periodic work, run by ``celery -A crm beat`` (docker-compose's beat service):
+# each app declares its own in ``AppConfig.periodic_tasks``; ``crm.celery``
+# adds them to this schedule once Django's apps are loaded.
+CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Heavy reports and notifications get their own queues so a burst of one
@@ -160,7 +153,6 @@ CELERY_TASK_ROUTES = {
     "analytics.*": {"queue": "reports"},
     "*.notify_*": {"queue": "notifications"},
 }
-CELERY_BEAT_SCHEDULE: dict = {}  # apps add their periodic tasks here
 
 # --- Authentication and security -------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +21,12 @@ class CustomersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     crm_application = "customers.viewsets.CustomersApp"
     demo_seeder = "customers.demo"
+    periodic_tasks = {
+        "import-files-cleanup": {
+            "task": "customers.import_files_cleanup",
+            "schedule": timedelta(days=1),
+        },
+    }
     role_permissions = {
         "sales_rep": _EDIT,
         "sales_manager": _EDIT,

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +40,12 @@ class ProjectsConfig(AppConfig):
         "projects.viewsets_orders.OrdersApp",
     ]
     demo_seeder = "projects.demo"
+    periodic_tasks = {
+        "dunning": {
+            "task": "projects.mark_overdue_instalments",
+            "schedule": timedelta(days=1),
+        },
+    }
     role_permissions = {
         "sales_rep": _WORK,
         "sales_manager": _MANAGE,
