@@ -12,6 +12,6 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from analytics.snapshots import on_stages_changed
-        from projects.signals import stages_changed
+        from projects.deals.signals import stages_changed
 
         stages_changed.connect(on_stages_changed, dispatch_uid="analytics.snapshots_stale")

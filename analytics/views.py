@@ -33,8 +33,8 @@ from analytics.snapshots import (
     snapshots_for,
 )
 from crm.charts import chart_scripts
+from projects.deals.services import stage_set_probability
 from projects.models import Process, Product, Stage, localised
-from projects.services import stage_set_probability
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOT_COMPUTED_YET = gettext_lazy("The figures are not computed yet; try again in a moment.")

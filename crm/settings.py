@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     # The CRM, in dependency order (an app never imports one below it).
     "crm",
     "customers",
+    "approvals",
     "projects",
     "expenses",
     "competitors",

@@ -8,7 +8,16 @@ through ``visible_to(request.user)`` so a record outside the scope is a 404.
 from __future__ import annotations
 
 from django.db import models
-from viewflow.urls import Application, DeleteViewMixin, DetailViewMixin, ModelViewset
+from django.urls import path
+from viewflow.urls import (
+    Application,
+    DeleteViewMixin,
+    DetailViewMixin,
+    ModelViewset,
+    Viewset,
+)
+from viewflow.urls.sites import AppMenuMixin
+from viewflow.utils import Icon
 from viewflow.views import (
     CreateModelView,
     DeleteModelView,
@@ -72,3 +81,18 @@ class CrmApplication(Application):
         # Login is enforced for every page by LoginRequiredMiddleware; what a
         # user may open inside an area is decided by its viewsets.
         return True
+
+
+class PageViewset(AppMenuMixin, Viewset):
+    """One page of the area with its own menu entry."""
+
+    def __init__(self, *, app_name, title, icon, view, **kwargs):
+        super().__init__(**kwargs)
+        self.app_name, self.title, self.icon, self._view = app_name, title, Icon(icon), view
+
+    @property
+    def index_path(self):
+        return path("", self._view, name="index")
+
+    def has_view_permission(self, user, obj=None):
+        return user.is_authenticated

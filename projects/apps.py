@@ -36,8 +36,8 @@ class ProjectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     crm_application = [
         "projects.viewsets.ProjectsApp",
-        "projects.viewsets_quotes.QuotesApp",
-        "projects.viewsets_orders.OrdersApp",
+        "projects.viewsets.QuotesApp",
+        "projects.viewsets.OrdersApp",
     ]
     demo_seeder = "projects.demo"
     periodic_tasks = {
@@ -74,7 +74,9 @@ class ProjectsConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from projects import panels, panels_orders, panels_quotes, search_providers
+        from projects.deals import panels, search_providers
+        from projects.orders import panels as panels_orders
+        from projects.quotes import panels as panels_quotes
 
         panels.register()
         panels_quotes.register()

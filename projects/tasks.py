@@ -8,6 +8,6 @@ from celery import shared_task
 @shared_task(name="projects.mark_overdue_instalments")
 def mark_overdue_instalments() -> int:
     """Daily (Celery beat): overdue instalments and their dunning to-dos."""
-    from projects.contracts import mark_overdue_instalments as run
+    from projects.contracts.services import mark_overdue_instalments as run
 
     return run()

@@ -1,73 +1,28 @@
-"""The Opportunities area of the UI (viewflow viewsets): the list and the
-deal workspace, the pipeline board and the pool."""
+"""The projects app's three areas of the UI, composed from the topic
+sub-packages' viewsets: Opportunities (deals, board, pool), Quotes &
+approvals (quotes, products, the approval inbox) and Orders & contracts
+(orders, contracts, their tasks, receivables)."""
 
 from __future__ import annotations
 
+from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from viewflow.urls import Viewset
-from viewflow.urls.sites import AppMenuMixin
 
-from crm.viewsets import CrmApplication, ScopedModelViewset
-from projects import views_board, views_deal, views_pool
-from projects.models import Opportunity
-from projects.views_list import (
-    CustomerDealsView,
-    OpportunityCreateView,
-    OpportunityListView,
-    OpportunityUpdateView,
-)
-from projects.views_today import TodayDealsView
-
-
-class OpportunityViewset(ScopedModelViewset):
-    model = Opportunity
-    icon = "trending_up"
-    title = _("Opportunities")
-    list_view_class = OpportunityListView
-    create_view_class = OpportunityCreateView
-    update_view_class = OpportunityUpdateView
-    detail_view_class = views_deal.DealWorkspaceView
-    delete_path = None
-    urlpatterns = [
-        *views_deal.urlpatterns,
-        path("customer/<int:pk>/", CustomerDealsView.as_view(), name="customer_deals"),
-    ]
-
-    def has_delete_permission(self, user, obj=None):
-        return False
-
-
-class BoardViewset(AppMenuMixin, Viewset):
-    """The pipeline board (OPP-8)."""
-
-    title = _("Pipeline board")
-    icon = "view_kanban"
-    app_name = "board"
-    urlpatterns = views_board.urlpatterns
-
-    @property
-    def index_path(self):
-        return path("", views_board.BoardView.as_view(), name="index")
-
-    def has_view_permission(self, user, obj=None):
-        return user.has_perm("projects.view_opportunity")
-
-
-class PoolViewset(AppMenuMixin, Viewset):
-    """The opportunity pool (OPP-2)."""
-
-    title = _("Opportunity pool")
-    icon = "inbox"
-    app_name = "pool"
-    urlpatterns = views_pool.urlpatterns
-
-    @property
-    def index_path(self):
-        return path("", views_pool.PoolView.as_view(), name="index")
-
-    def has_view_permission(self, user, obj=None):
-        return user.has_perm("projects.view_opportunity")
+from crm.viewsets import CrmApplication, PageViewset
+from projects.catalogue.viewsets import ProductViewset
+from projects.contracts import views as contract_views
+from projects.contracts import views_documents
+from projects.contracts.flows import ContractApprovalFlow
+from projects.contracts.viewsets import ContractViewset
+from projects.deals.views_today import TodayDealsView
+from projects.deals.viewsets import BoardViewset, OpportunityViewset, PoolViewset
+from projects.orders.flows import SalesOrderFlow
+from projects.orders.viewsets import SalesOrderViewset
+from projects.quotes import views
+from projects.quotes.flows import QuoteApprovalFlow
+from projects.quotes.viewsets import QuoteApprovalViewset, QuoteViewset
+from projects.viewsets_flows import ScopedFlowViewset
 
 
 class ProjectsApp(CrmApplication):
@@ -76,3 +31,61 @@ class ProjectsApp(CrmApplication):
     app_name = "projects"
     viewsets = [OpportunityViewset(), BoardViewset(), PoolViewset()]
     urlpatterns = [path("today/", TodayDealsView.as_view(), name="today")]
+
+
+class QuotesApp(CrmApplication):
+    title = _("Quotes & approvals")
+    icon = "request_quote"
+    app_name = "quotes"
+    viewsets = [
+        PageViewset(
+            app_name="inbox", title=_("My approvals"), icon="inbox", view=views.InboxView.as_view()
+        ),
+        QuoteViewset(),
+        ProductViewset(),
+        PageViewset(
+            app_name="queue",
+            title=_("Shared approvals"),
+            icon="group_work",
+            view=views.QueueView.as_view(),
+        ),
+        PageViewset(
+            app_name="archive",
+            title=_("Decided and submitted"),
+            icon="archive",
+            view=views.ArchiveView.as_view(),
+        ),
+        QuoteApprovalViewset(QuoteApprovalFlow),
+    ]
+
+    @property
+    def index_path(self):
+        return path("", lambda request: redirect("quotes:inbox:index"), name="index")
+
+
+class OrdersApp(CrmApplication):
+    title = _("Orders & contracts")
+    icon = "shopping_cart"
+    app_name = "orders"
+    viewsets = [
+        PageViewset(
+            app_name="tasks",
+            title=_("My order tasks"),
+            icon="inbox",
+            view=views_documents.MyTasksView.as_view(),
+        ),
+        SalesOrderViewset(),
+        ContractViewset(),
+        PageViewset(
+            app_name="receivables",
+            title=_("Receivables ageing"),
+            icon="account_balance",
+            view=contract_views.ReceivablesView.as_view(),
+        ),
+        ScopedFlowViewset(SalesOrderFlow, inbox="orders:tasks:index"),
+        ScopedFlowViewset(ContractApprovalFlow, inbox="orders:tasks:index"),
+    ]
+
+    @property
+    def index_path(self):
+        return path("", lambda request: redirect("orders:tasks:index"), name="index")

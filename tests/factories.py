@@ -69,9 +69,9 @@ def make_follow_up(customer: Customer, *, by, **fields):
 
 def make_opportunity(owner, *, customer=None, process=None, **fields):
     """An open deal owned by ``owner`` (``None``: in the pool of ``department``)."""
-    from projects import defaults
+    from projects.deals import defaults
+    from projects.deals.services import opportunity_create
     from projects.models import Process
-    from projects.services import opportunity_create
 
     defaults.install()  # transactional tests flush what the data migration made
     by = fields.pop("by", owner)
@@ -88,9 +88,9 @@ def make_quote(owner, *, opportunity=None, discount=0, quantity=1, **fields):
 
     from django.utils import timezone
 
-    from projects.demo import seed_products
+    from projects.catalogue.demo import seed_products
     from projects.models import Product
-    from projects.quotes import quote_create
+    from projects.quotes.services import quote_create
 
     seed_products()
     opportunity = opportunity or make_opportunity(owner)
@@ -106,9 +106,9 @@ def make_quote(owner, *, opportunity=None, discount=0, quantity=1, **fields):
 
 def make_order(owner, *, customer=None, quantity=2, discount=0, **fields):
     """A draft sales order entered directly by ``owner`` (one product line)."""
-    from projects.demo import seed_products
+    from projects.catalogue.demo import seed_products
     from projects.models import Product
-    from projects.orders import order_create
+    from projects.orders.services import order_create
 
     seed_products()
     product = Product.objects.order_by("code").first()
@@ -122,9 +122,9 @@ def make_order(owner, *, customer=None, quantity=2, discount=0, **fields):
 
 def make_contract(owner, *, amount=300000, **fields):
     """A draft contract on a won deal of ``owner``."""
-    from projects.contracts import contract_create
+    from projects.contracts.services import contract_create
+    from projects.deals.services import opportunity_close
     from projects.models import Stage
-    from projects.services import opportunity_close
 
     deal = make_opportunity(owner)
     opportunity_close(opportunity=deal, outcome=Stage.Kind.WON, by=owner)

@@ -29,7 +29,7 @@ def test_a_card_moved_on_the_board_changes_the_funnel_after_recompute(
     from playwright.sync_api import expect
 
     from crm.celery import app as celery_app
-    from projects import defaults
+    from projects.deals import defaults
     from projects.models import Process, Stage
     from tests.factories import make_customer, make_opportunity
 

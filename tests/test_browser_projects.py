@@ -66,7 +66,7 @@ def test_rep_moves_a_card_on_the_board(browser, live_server, org):
     from django.utils import timezone
     from playwright.sync_api import expect
 
-    from projects import defaults
+    from projects.deals import defaults
     from projects.models import Process, Stage, StageEvent
     from tests.factories import make_customer, make_opportunity
 

@@ -36,7 +36,7 @@ def test_rep_quotes_with_15_percent_and_the_manager_approves_in_the_inbox(
     from django.utils import timezone
     from playwright.sync_api import expect
 
-    from projects.demo import seed_products
+    from projects.catalogue.demo import seed_products
     from projects.models import Product, Quote, QuoteStatus
     from tests.factories import make_opportunity
     from tests.projects.approval_helpers import make_quote_rules

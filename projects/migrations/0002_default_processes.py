@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def install_defaults(apps, schema_editor):
-    from projects.defaults import install
+    from projects.deals.defaults import install
 
     install(apps)
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from projects.selectors import is_rotting
+from projects.deals.selectors import is_rotting
 
 register = template.Library()
 

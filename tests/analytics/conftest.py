@@ -5,7 +5,7 @@ from datetime import date, datetime, time
 import pytest
 from django.utils import timezone
 
-from projects import defaults
+from projects.deals import defaults
 from projects.models import LossReason, Process, Stage
 
 

@@ -25,7 +25,7 @@ def add_deals(org, stages, count: int) -> None:
             expected_close_date=timezone.localdate() + timedelta(days=20),
         )
         if number % 2:
-            from projects.services import opportunity_move
+            from projects.deals.services import opportunity_move
 
             opportunity_move(opportunity=deal, to_stage=stages["needs"], by=org.rep)
         make_follow_up(deal.customer, by=org.rep, occurred_at=timezone.now() - timedelta(days=2))

@@ -14,8 +14,11 @@ from analytics.forecast import forecast_figures
 from analytics.models import Snapshot
 from analytics.periods import Period
 from customers.models import FollowUp
+from projects.deals.services import (
+    opportunity_close,
+    opportunity_move,
+)
 from projects.models import Opportunity
-from projects.services import opportunity_close, opportunity_move
 from tests.analytics.conftest import local
 from tests.factories import make_customer, make_follow_up, make_opportunity
 

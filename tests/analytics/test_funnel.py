@@ -24,8 +24,8 @@ import pytest
 
 from analytics.funnel import funnel_figures
 from analytics.periods import Period
+from projects.deals.services import opportunity_move
 from projects.models import Opportunity, Stage
-from projects.services import opportunity_move
 from tests.analytics.conftest import local
 from tests.factories import make_opportunity
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from analytics.models import Snapshot
 from analytics.periods import END_BEFORE_START
 from analytics.scopes import SCOPE_TOO_WIDE
+from projects.deals.services import opportunity_move
 from projects.models import Stage
-from projects.services import opportunity_move
 from tests.analytics.conftest import local
 from tests.factories import make_opportunity
 
@@ -122,8 +122,8 @@ def test_the_defaults_show_this_quarter_for_the_widest_scope(client, org, deals)
 
 
 def test_filters_by_owner_process_and_product(client, org, stages, deals, processes):
+    from projects.deals.services import product_line_save
     from projects.models import Product
-    from projects.services import product_line_save
 
     product = Product.objects.create(code="P1", name="平台", list_price=1000)
     product_line_save(opportunity=deals["rep_b"], product=product, quantity=1, by=org.rep_b)

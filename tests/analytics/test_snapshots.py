@@ -20,8 +20,8 @@ from analytics.snapshots import (
     snapshots_refresh_stale,
 )
 from analytics.tasks import compute_snapshot
+from projects.deals.services import opportunity_move
 from projects.models import Stage
-from projects.services import opportunity_move
 from tests.analytics.conftest import local
 from tests.factories import make_opportunity
 

@@ -23,7 +23,7 @@ from django.db import connection
 from django.urls import reverse
 
 from analytics.models import Snapshot
-from projects.services import opportunity_move
+from projects.deals.services import opportunity_move
 from tests.analytics.conftest import local
 from tests.factories import make_opportunity
 

@@ -43,7 +43,7 @@ def at_once(actions) -> dict[str, str]:
 
     from django.db import connection
 
-    from projects.quotes import ApprovalConflict
+    from projects.quotes.services import ApprovalConflict
 
     barrier = threading.Barrier(len(actions))
     outcomes: dict[str, str] = {}

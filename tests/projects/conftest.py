@@ -1,6 +1,6 @@
 import pytest
 
-from projects import defaults
+from projects.deals import defaults
 from projects.models import LossReason, Process, Stage
 from tests.factories import make_customer
 

@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from projects.deals.selectors import CARDS_PER_COLUMN
+from projects.deals.services import opportunity_move
 from projects.models import Opportunity, Stage, StageEvent
-from projects.selectors import CARDS_PER_COLUMN
-from projects.services import opportunity_move
 from tests.factories import make_customer, make_opportunity
 
 pytestmark = pytest.mark.django_db

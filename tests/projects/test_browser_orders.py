@@ -86,7 +86,7 @@ def test_an_order_goes_through_the_secretary_and_finance(browser, live_server, o
 
     from playwright.sync_api import expect
 
-    from projects.demo import seed_products
+    from projects.catalogue.demo import seed_products
     from projects.models import OrderStatus, Product, SalesOrder
     from tests.factories import make_employee
 

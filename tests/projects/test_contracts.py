@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from projects.contracts import (
+from projects.contracts.services import (
     contract_create,
     contract_set_plan,
     contract_sign,

@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 
 from customers.panels import customer_panels
-from projects.contracts import contract_create
+from projects.contracts.services import contract_create
+from projects.contracts.views_documents import CUSTOMER_DOCUMENTS_SHOWN
+from projects.deals.services import opportunity_close
 from projects.models import Contract, SalesOrder, Stage
-from projects.services import opportunity_close
-from projects.views_orders import CUSTOMER_DOCUMENTS_SHOWN
 from tests.factories import make_opportunity, make_order
 from tests.scope_examples import EXAMPLES
 

@@ -4,9 +4,9 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from projects.deals.services import opportunity_close
 from projects.models import Contract, QuoteStatus, Stage
-from projects.orders import order_create
-from projects.services import opportunity_close
+from projects.orders.services import order_create
 from tests.factories import make_opportunity, make_quote
 
 pytestmark = pytest.mark.django_db

@@ -12,11 +12,14 @@ from django.urls import get_resolver
 from viewflow.workflow.models import Task
 
 from crm.models import Role
-from projects import contract_flow, order_flow
-from projects.contracts import contract_set_plan
-from projects.flows import ContractApprovalFlow, QuoteApprovalFlow, SalesOrderFlow
+from projects.contracts import approval as contract_flow
+from projects.contracts.flows import ContractApprovalFlow
+from projects.contracts.services import contract_set_plan
 from projects.models import ApprovalRule, DocumentType
-from projects.quotes import quote_submit
+from projects.orders import steps as order_flow
+from projects.orders.flows import SalesOrderFlow
+from projects.quotes.flows import QuoteApprovalFlow
+from projects.quotes.services import quote_submit
 from tests.factories import make_contract, make_employee, make_order, make_quote
 from tests.projects.approval_helpers import make_quote_rules
 from tests.test_routes_scope import _walk

@@ -9,12 +9,20 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from crm.models import Notification, Role
-from projects import contract_flow, order_flow
-from projects.contracts import contract_set_plan, contract_sign
-from projects.flows import ContractApprovalFlow, SalesOrderFlow
+from projects.contracts import approval as contract_flow
+from projects.contracts.flows import ContractApprovalFlow
+from projects.contracts.services import (
+    contract_set_plan,
+    contract_sign,
+)
 from projects.models import ApprovalRule, ContractStatus, DocumentType, OrderStatus
-from projects.orders import OVER_COLLECTION, OVER_DELIVERY
-from projects.quotes import ApprovalConflict
+from projects.orders import steps as order_flow
+from projects.orders.flows import SalesOrderFlow
+from projects.orders.services import (
+    OVER_COLLECTION,
+    OVER_DELIVERY,
+)
+from projects.quotes.services import ApprovalConflict
 from tests.factories import make_contract, make_employee, make_order
 from tests.projects.approval_helpers import at_once
 
@@ -394,10 +402,14 @@ def test_no_contract_rule_approves_at_once(org):
 def test_demo_orders_cover_every_state_and_fill_the_secretary_and_finance_inboxes(org, finance):
     import io
 
-    from projects.demo_orders import DEMO_NOTE, seed_orders
+    from projects.contracts.demo import (
+        DEMO_NOTE,
+        seed_orders,
+    )
+    from projects.contracts.selectors import contract_inbox_tasks
+    from projects.deals.services import opportunity_close
     from projects.models import Contract, Instalment, SalesOrder, Stage, Todo
-    from projects.selectors_orders import contract_inbox_tasks, order_inbox_tasks
-    from projects.services import opportunity_close
+    from projects.orders.selectors import order_inbox_tasks
     from tests.factories import make_customer, make_opportunity
 
     make_customer(org.rep)

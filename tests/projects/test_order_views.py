@@ -8,10 +8,10 @@ from django.urls import reverse
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from projects import order_flow
-from projects.contracts import contract_set_plan
-from projects.flows import SalesOrderFlow
+from projects.contracts.services import contract_set_plan
 from projects.models import OrderStatus, SalesOrder
+from projects.orders import steps as order_flow
+from projects.orders.flows import SalesOrderFlow
 from tests.factories import make_contract, make_customer, make_employee, make_order
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def test_order_pages_are_scoped(client, org):
 
 
 def test_direct_order_created_through_the_form_with_lines(client, org):
-    from projects.demo import seed_products
+    from projects.catalogue.demo import seed_products
     from projects.models import Product
 
     seed_products()
@@ -156,9 +156,9 @@ def test_rejecting_without_a_reason_is_refused(client, org, finance):
 
 
 def _order_with_history(org, finance, lines):
-    from projects.demo import seed_products
+    from projects.catalogue.demo import seed_products
     from projects.models import Product
-    from projects.orders import order_create
+    from projects.orders.services import order_create
 
     seed_products()
     products = list(Product.objects.order_by("code")[:lines])
@@ -287,7 +287,10 @@ CONTRACT_DETAIL_QUERIES = 17
 
 
 def test_receivables_ageing_page_is_scoped(client, org):
-    from projects.contracts import contract_sign, contract_submit
+    from projects.contracts.services import (
+        contract_sign,
+        contract_submit,
+    )
 
     contract = planned_contract(org.rep)
     contract_submit(contract=contract, by=org.rep)

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from projects.models import OrderStatus, QuoteStatus, SalesOrder
-from projects.orders import (
+from projects.orders.services import (
     order_business_review,
     order_collect,
     order_create,

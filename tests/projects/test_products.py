@@ -13,9 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from projects import products
-from projects.forms_quotes import QuoteLineForm
+from projects.catalogue import services as products
 from projects.models import Product
+from projects.quotes.forms import QuoteLineForm
 from tests.factories import make_employee
 
 pytestmark = pytest.mark.django_db

@@ -8,11 +8,15 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from projects import contract_flow, order_flow
-from projects.contracts import contract_set_plan, contract_sign
+from projects.contracts import approval as contract_flow
+from projects.contracts.services import (
+    contract_set_plan,
+    contract_sign,
+)
+from projects.deals.services import opportunity_close
 from projects.models import Stage
-from projects.quotes import quote_submit
-from projects.services import opportunity_close
+from projects.orders import steps as order_flow
+from projects.quotes.services import quote_submit
 from tests.factories import make_contract, make_employee, make_opportunity, make_order, make_quote
 from tests.projects.approval_helpers import make_quote_rules
 

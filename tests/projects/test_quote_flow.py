@@ -8,9 +8,9 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from crm.models import Notification
-from projects.flows import QuoteApprovalFlow
 from projects.models import QuoteDecision, QuoteStatus
-from projects.quotes import (
+from projects.quotes.flows import QuoteApprovalFlow
+from projects.quotes.services import (
     ALREADY_DECIDED,
     NO_APPROVER,
     NOT_WITHDRAWABLE,
@@ -287,9 +287,12 @@ def test_two_approvers_deciding_at_once_record_exactly_one_decision(org):
 def test_demo_quotes_cover_every_state_and_fill_the_managers_inboxes(org):
     import io
 
-    from projects.demo_quotes import DEMO_TERMS, seed_quotes
     from projects.models import ApprovalRule
-    from projects.selectors_quotes import inbox_tasks
+    from projects.quotes.demo import (
+        DEMO_TERMS,
+        seed_quotes,
+    )
+    from projects.quotes.selectors import inbox_tasks
     from tests.factories import make_opportunity
 
     for owner in (org.rep, org.rep, org.rep_b):

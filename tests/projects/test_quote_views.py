@@ -12,9 +12,14 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from crm.models import Notification
-from projects.flows import QuoteApprovalFlow
 from projects.models import Product, Quote, QuoteDecision, QuoteStatus
-from projects.quotes import NOT_YOUR_TASK, OWN_DOCUMENT, REASON_REQUIRED, quote_submit
+from projects.quotes.flows import QuoteApprovalFlow
+from projects.quotes.services import (
+    NOT_YOUR_TASK,
+    OWN_DOCUMENT,
+    REASON_REQUIRED,
+    quote_submit,
+)
 from tests.factories import make_employee, make_opportunity, make_quote
 from tests.projects.approval_helpers import make_quote_rules
 
@@ -332,7 +337,11 @@ def test_quote_detail_query_count_is_pinned(client, org, rules, django_assert_nu
     # more lines, versions and decisions: the same number of queries
     products = list(Product.objects.order_by("code")[:4])
     bigger = make_quote(org.rep, discount=25)
-    from projects.quotes import quote_decide, quote_revise, quote_update
+    from projects.quotes.services import (
+        quote_decide,
+        quote_revise,
+        quote_update,
+    )
 
     bigger = quote_update(
         quote=bigger,
@@ -381,7 +390,7 @@ INBOX_QUERIES = 5
 
 def test_customer_panel_lists_the_customers_quotes_within_scope(client, org):
     from customers.panels import customer_panels
-    from projects import panels_quotes
+    from projects.quotes import panels as panels_quotes
 
     panels_quotes.register()
     assert "quotes" in [panel.key for panel in customer_panels]

@@ -9,9 +9,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from crm.models import Role
-from projects.demo import seed_products
+from projects.catalogue.demo import seed_products
 from projects.models import ApprovalRule, DocumentType, Product, Quote, QuoteStatus
-from projects.quotes import (
+from projects.quotes.services import (
     approval_chain,
     quote_chain,
     quote_create,

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from crm.handover import handover_perform
 from customers.models import LifecycleStage
-from projects.models import Evaluation, Opportunity, Question, Stage, StageEvent
-from projects.services import (
+from projects.deals.services import (
     evaluation_submit,
     member_add,
     opportunity_assign,
@@ -19,6 +18,7 @@ from projects.services import (
     opportunity_move,
     opportunity_reopen,
 )
+from projects.models import Evaluation, Opportunity, Question, Stage, StageEvent
 from tests.factories import make_opportunity
 
 pytestmark = pytest.mark.django_db
@@ -192,8 +192,11 @@ def test_evaluation_scores_grades_and_keeps_earlier_ones(org, complex_process, r
 def test_product_lines_default_to_the_list_price_and_one_line_per_product(org, rep_customer):
     from decimal import Decimal
 
+    from projects.deals.services import (
+        product_line_remove,
+        product_line_save,
+    )
     from projects.models import OpportunityProduct, Product
-    from projects.services import product_line_remove, product_line_save
 
     deal = make_opportunity(org.rep, customer=rep_customer)
     product = Product.objects.create(code="P-1", name="服务器", list_price=Decimal("5000"))
@@ -224,8 +227,11 @@ def test_product_lines_default_to_the_list_price_and_one_line_per_product(org, r
 
 def test_partner_remove_needs_the_deal_in_scope(org, rep_customer):
     from customers.models import CustomerType
+    from projects.deals.services import (
+        partner_add,
+        partner_remove,
+    )
     from projects.models import OpportunityPartner
-    from projects.services import partner_add, partner_remove
     from tests.factories import make_customer
 
     deal = make_opportunity(org.rep, customer=rep_customer)

@@ -9,8 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.search import search_providers
+from projects.deals.services import (
+    opportunity_close,
+    opportunity_move,
+    todo_create,
+)
 from projects.models import Opportunity, Stage, StageEvent, Todo
-from projects.services import opportunity_close, opportunity_move, todo_create
 from tests.factories import make_contact, make_customer, make_opportunity
 
 pytestmark = pytest.mark.django_db

@@ -9,6 +9,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import CustomerType, FollowUp
+from projects.deals.services import (
+    comment_add,
+    deal_follow_up_create,
+    evaluation_submit,
+    member_add,
+    opportunity_move,
+    partner_add,
+    plan_item_save,
+    product_line_save,
+    todo_create,
+)
 from projects.models import (
     Comment,
     Evaluation,
@@ -22,17 +33,6 @@ from projects.models import (
     StageEvent,
     StagePlan,
     Todo,
-)
-from projects.services import (
-    comment_add,
-    deal_follow_up_create,
-    evaluation_submit,
-    member_add,
-    opportunity_move,
-    partner_add,
-    plan_item_save,
-    product_line_save,
-    todo_create,
 )
 from tests.factories import make_contact, make_customer, make_opportunity
 
@@ -163,7 +163,7 @@ def _grow(deal, org, stages, n):
             opportunity=deal, by=org.rep, title=f"待办{i}", due_date=timezone.localdate()
         )
         if i % 2:
-            from projects.services import todo_complete
+            from projects.deals.services import todo_complete
 
             todo_complete(todo=todo, by=org.rep)
         comment_add(opportunity=deal, by=org.rep, body=f"留言{i}")
@@ -491,7 +491,11 @@ def test_release_puts_the_deal_back_into_the_pool(org, client, deal):
 
 
 def test_gantt_bars_start_at_the_dates_and_last_whole_days(org, stages, deal):
-    from projects.charts import DAY_MS, gantt_figure, stage_flow
+    from projects.deals.charts import (
+        DAY_MS,
+        gantt_figure,
+        stage_flow,
+    )
 
     planned = plan_item_save(
         opportunity=deal,
