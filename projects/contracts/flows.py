@@ -204,5 +204,3 @@ class ContractApprovalFlow(flow.Flow):
         from projects.contracts.approval import contract_approval_finished
 
         contract_approval_finished(process=activation.process, approved=False)
-
-

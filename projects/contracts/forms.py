@@ -15,7 +15,6 @@ MAX_LINES = 50
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-
 class MilestoneForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=MilestoneKind.choices)
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
@@ -64,5 +63,3 @@ class InstalmentPaymentForm(forms.Form):
     def __init__(self, *args, contract, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["instalment"].queryset = contract.instalments.order_by("sequence")
-
-

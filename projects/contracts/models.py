@@ -202,9 +202,6 @@ class ExecutionRecord(models.Model):
         return self.what
 
 
-
-
-
 class ContractApprovalProcess(WorkflowProcess):
     """A run of ``projects.contracts.flows.ContractApprovalFlow`` for one submission of
     a contract: one step per level of the chain its approval rules require."""
@@ -224,5 +221,3 @@ class ContractApprovalProcess(WorkflowProcess):
             )
             self.__dict__["_contract"] = cached
         return cached
-
-

@@ -47,8 +47,6 @@ def started_contract_steps(user) -> QuerySet[Task]:
     )
 
 
-
-
 def contracts_visible_to(user) -> QuerySet[Contract]:
     return Contract.objects.visible_to(user).select_related("customer", "owner")
 

@@ -1,9 +1,10 @@
-"""Order and contract pages (ORD-1, CON-1, CON-2) and their workflow steps.
+"""Contract pages (CON-1, CON-2), the contract approval step and the
+receivables ageing.
 
-Reads go through ``projects.orders.selectors`` and ``projects.contracts.selectors`` (scoped, 404 outside the
-scope); writes through the services of ``projects.orders.services``,
-``projects.contracts.services``, ``projects.orders.steps`` and ``projects.contracts.approval``.
-A refused action is answered with the service's message and changes nothing.
+Reads go through ``projects.contracts.selectors`` (scoped, 404 outside the
+scope); writes through ``projects.contracts.services`` and
+``projects.contracts.approval``. A refused action is answered with the
+service's message and changes nothing.
 """
 
 from __future__ import annotations
@@ -374,7 +375,3 @@ class ContractCreateView(View):
             return HttpResponseRedirect(back)
         messages.success(request, CONTRACT_CREATED % {"contract": contract.number})
         return HttpResponseRedirect(reverse("orders:contract:plan", kwargs={"pk": contract.pk}))
-
-
-
-

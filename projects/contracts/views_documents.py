@@ -1,10 +1,6 @@
-"""Order and contract pages (ORD-1, CON-1, CON-2) and their workflow steps.
-
-Reads go through ``projects.orders.selectors`` and ``projects.contracts.selectors`` (scoped, 404 outside the
-scope); writes through the services of ``projects.orders.services``,
-``projects.contracts.services``, ``projects.orders.steps`` and ``projects.contracts.approval``.
-A refused action is answered with the service's message and changes nothing.
-"""
+"""Pages that span the documents of a deal or a customer: the deal's and the
+customer's quotes, orders and contracts (Turbo frames), and the user's
+order and contract tasks (WF-2). Every read is scoped."""
 
 from __future__ import annotations
 
@@ -49,8 +45,6 @@ class MyTasksView(TemplateView):
 # --- Contracts ------------------------------------------------------------------------
 
 
-
-
 class DealDocumentsView(TemplateView):
     """Quotes (with their versions), orders and contracts of one deal, for
     the deal page's Turbo frame; opened directly it is a page of its own."""
@@ -72,9 +66,13 @@ class DealDocumentsView(TemplateView):
             deal=deal,
             page_title=deal.title,
             quotes=quotes,
-            orders=list(order_selectors.orders_visible_to(user).filter(opportunity=deal).order_by("-id")),
+            orders=list(
+                order_selectors.orders_visible_to(user).filter(opportunity=deal).order_by("-id")
+            ),
             contracts=list(
-                contract_selectors.contracts_visible_to(user).filter(opportunity=deal).order_by("-id")
+                contract_selectors.contracts_visible_to(user)
+                .filter(opportunity=deal)
+                .order_by("-id")
             ),
             approved_quotes=[
                 q for q in quotes if q.status in (QuoteStatus.APPROVED, QuoteStatus.SENT)
@@ -126,5 +124,3 @@ class CustomerDocumentsView(TemplateView):
             can_order=user.has_perm("projects.add_salesorder") and not customer.is_archived,
         )
         return context
-
-

@@ -39,7 +39,3 @@ class ContractViewset(AppMenuMixin, Viewset):
 
     def has_view_permission(self, user, obj=None):
         return user.has_perm("projects.view_contract")
-
-
-
-

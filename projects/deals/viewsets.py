@@ -68,5 +68,3 @@ class PoolViewset(AppMenuMixin, Viewset):
 
     def has_view_permission(self, user, obj=None):
         return user.has_perm("projects.view_opportunity")
-
-

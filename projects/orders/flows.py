@@ -259,6 +259,3 @@ class SalesOrderFlow(flow.Flow):
 #: viewflow names a flow's URLs after its class ("salesorder"), which are the
 #: order pages' URLs; the flow's own pages live under "orderflow".
 SalesOrderFlow.app_name = "orderflow"
-
-
-

@@ -120,6 +120,3 @@ class CollectionForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount received"), max_digits=14, decimal_places=2)
     received_on = forms.DateField(label=_("Received on"), widget=DATE, initial=timezone.localdate)
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
-
-
-

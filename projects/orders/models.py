@@ -238,8 +238,6 @@ class Collection(models.Model):
 # --- Contracts (CON-1, CON-2) --------------------------------------------------------
 
 
-
-
 # --- Workflow processes (viewflow proxies) -------------------------------------------
 
 
@@ -261,5 +259,3 @@ class SalesOrderProcess(WorkflowProcess):
             )
             self.__dict__["_order"] = cached
         return cached
-
-

@@ -144,5 +144,3 @@ def started_order_steps(user) -> QuerySet[Task]:
     from projects.orders.flows import SalesOrderFlow
 
     return _started_by(_with_order(Task.objects.filter(process__flow_class=SalesOrderFlow)), user)
-
-

@@ -1,9 +1,9 @@
-"""Order and contract pages (ORD-1, CON-1, CON-2) and their workflow steps.
+"""Sales order pages (ORD-1) and the order flow's steps.
 
-Reads go through ``projects.orders.selectors`` and ``projects.contracts.selectors`` (scoped, 404 outside the
-scope); writes through the services of ``projects.orders.services``,
-``projects.contracts.services``, ``projects.orders.steps`` and ``projects.contracts.approval``.
-A refused action is answered with the service's message and changes nothing.
+Reads go through ``projects.orders.selectors`` (scoped, 404 outside the
+scope); writes through ``projects.orders.services`` and
+``projects.orders.steps``. A refused action is answered with the
+service's message and changes nothing.
 """
 
 from __future__ import annotations
@@ -40,8 +40,6 @@ PAGE_SIZE = 25
 ORDER_CREATED = _("Order %(order)s created.")
 ORDER_SUBMITTED = _("Order %(order)s submitted for the business review.")
 STEP_DONE = _("Order %(order)s: %(step)s done.")
-
-
 
 
 def error_messages(exc) -> list[str]:
@@ -286,7 +284,3 @@ class OrderTaskView(View):
             request, STEP_DONE % {"order": order, "step": order_flow.STEP_TITLES[name]}
         )
         return HttpResponseRedirect(reverse("orders:tasks:index"))
-
-
-
-

@@ -29,7 +29,3 @@ class SalesOrderViewset(AppMenuMixin, Viewset):
 
     def has_view_permission(self, user, obj=None):
         return user.has_perm("projects.view_salesorder")
-
-
-
-

@@ -212,6 +212,3 @@ class QuoteApprovalFlow(flow.Flow):
 
     def finish_rejected(self, activation):
         quotes.quote_approval_finished(process=activation.process, approved=False)
-
-
-

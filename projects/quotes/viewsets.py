@@ -43,5 +43,3 @@ class QuoteViewset(AppMenuMixin, Viewset):
 class QuoteApprovalViewset(ScopedFlowViewset):
     icon = "approval"
     inbox = "quotes:inbox:index"
-
-
