@@ -10,3 +10,6 @@ class ApprovalsConfig(AppConfig):
     name = "approvals"
     verbose_name = _("Approvals")
     default_auto_field = "django.db.models.BigAutoField"
+    role_permissions = {
+        "admin": ["add_approvalrule", "change_approvalrule", "view_approvalrule"],
+    }

@@ -3,12 +3,10 @@ reasons, products) and of deals. Deals change stage only through the stage
 service, so stage and status are read-only here."""
 
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from projects.models import (
-    ApprovalRule,
     Contract,
     GradeThreshold,
     LossReason,
@@ -126,36 +124,6 @@ class OpportunityAdmin(GuardedModelAdmin, SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False  # deals are opened in the app (opportunity_create writes the first event)
-
-
-@admin.register(ApprovalRule)
-class ApprovalRuleAdmin(admin.ModelAdmin):
-    """Who approves what (QUO-3, ORD-1, CON-1): a rule applies when every
-    condition it sets holds; the chain is its approvers in level order."""
-
-    list_display = [
-        "name",
-        "document_type",
-        "level",
-        "discount_above",
-        "amount_above",
-        "customer_type",
-        "branch",
-        "approver_role",
-        "approver_user",
-        "is_active",
-    ]
-    list_filter = ["document_type", "is_active", "branch"]
-    list_editable = ["is_active"]
-    autocomplete_fields = ["approver_user"]
-    fieldsets = [
-        (None, {"fields": ["name", "document_type", "level", "is_active"]}),
-        (
-            _("Applies when"),
-            {"fields": ["discount_above", "amount_above", "customer_type", "branch"]},
-        ),
-        (_("Approved by"), {"fields": ["approver_role", "approver_user"]}),
-    ]
 
 
 class ReadOnlyDocumentAdmin(GuardedModelAdmin, SimpleHistoryAdmin):

@@ -67,15 +67,17 @@ class ProjectsConfig(AppConfig):
             "change_lossreason",
             "add_question",
             "change_question",
-            "add_approvalrule",
-            "change_approvalrule",
-            "view_approvalrule",
         ],
     }
 
     def ready(self) -> None:
+        # The flows register themselves with the approvals engine on import,
+        # which services and selectors look them up through.
+        from projects.contracts import flows as contract_flows  # noqa: F401
         from projects.deals import panels, search_providers
+        from projects.orders import flows as order_flows  # noqa: F401
         from projects.orders import panels as panels_orders
+        from projects.quotes import flows as quote_flows  # noqa: F401
         from projects.quotes import panels as panels_quotes
 
         panels.register()

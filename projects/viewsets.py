@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from approvals.viewsets import ScopedFlowViewset
 from crm.viewsets import CrmApplication, PageViewset
 from projects.catalogue.viewsets import ProductViewset
 from projects.contracts import views as contract_views
@@ -22,7 +23,6 @@ from projects.orders.viewsets import SalesOrderViewset
 from projects.quotes import views
 from projects.quotes.flows import QuoteApprovalFlow
 from projects.quotes.viewsets import QuoteApprovalViewset, QuoteViewset
-from projects.viewsets_flows import ScopedFlowViewset
 
 
 class ProjectsApp(CrmApplication):

@@ -13,18 +13,24 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from approvals.models import ApprovalRule, DocumentType
 from crm.models import Role
 from customers.models import Customer
-from projects.contracts import approval as contract_flow
 from projects.contracts.services import (
     contract_create,
     contract_set_plan,
     contract_sign,
+    contract_submit,
     execution_record_add,
     instalment_receive,
     mark_overdue_instalments,
 )
-from projects.models import ApprovalRule, DocumentType, Opportunity, Product, SalesOrder, Stage
+from projects.models import (
+    Opportunity,
+    Product,
+    SalesOrder,
+    Stage,
+)
 from projects.orders import steps as order_flow
 from projects.orders.services import order_create
 
@@ -180,9 +186,9 @@ def _seed_contracts(users: dict) -> int:
 
     contract(deals[0], "80000", "标准产品年度采购合同（草稿）", [30, 60])
     waiting = contract(deals[-1], "300000", "BI 平台实施合同", [15, 90, 180])
-    contract_flow.contract_flow_submit(contract=waiting, by=rep)  # in the manager's inbox
+    contract_submit(contract=waiting, by=rep)  # in the manager's inbox
     signed = contract(deals[0], "90000", "数据看板服务合同", [-75, -10, 60])
-    signed = contract_flow.contract_flow_submit(contract=signed, by=rep)  # no rule: approved
+    signed = contract_submit(contract=signed, by=rep)  # no rule: approved
     signed = contract_sign(contract=signed, by=rep, signed_on=today - timedelta(days=100))
     first = signed.instalments.get(sequence=1)
     instalment_receive(instalment=first, by=finance, amount=first.amount)

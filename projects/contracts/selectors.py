@@ -4,15 +4,13 @@ user's scope (404 outside it) or through a task that names the user."""
 from __future__ import annotations
 
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import Http404
 from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
 
+from approvals import selectors as approvals
 from crm.scope import access_object
 from projects.models import (
     Contract,
 )
-from projects.orders.selectors import _artifact_tasks, _mine, _started_by
 
 CONTRACT_RELATED = ("customer", "opportunity", "quote", "owner", "department")
 
@@ -29,22 +27,12 @@ def _with_contract(tasks: QuerySet[Task]) -> QuerySet[Task]:
 
 def contract_inbox_tasks(user) -> QuerySet[Task]:
     """Contract approval steps assigned to the user or open to them."""
-    from projects.contracts.flows import ContractApprovalFlow
-
-    return _mine(
-        _with_contract(Task.objects.filter(process__flow_class=ContractApprovalFlow)),
-        user,
-        "approvers",
-    )
+    return approvals.waiting_for(_with_contract(approvals.flow_tasks(Contract)), user)
 
 
 def started_contract_steps(user) -> QuerySet[Task]:
     """Where the contracts the user submitted stand: their open approval steps."""
-    from projects.contracts.flows import ContractApprovalFlow
-
-    return _started_by(
-        _with_contract(Task.objects.filter(process__flow_class=ContractApprovalFlow)), user
-    )
+    return approvals.started_by(_with_contract(approvals.flow_tasks(Contract)), user)
 
 
 def contracts_visible_to(user) -> QuerySet[Contract]:
@@ -68,47 +56,15 @@ def contract_plan(contract: Contract) -> dict:
 
 
 def open_contract_task(contract: Contract) -> Task | None:
-    from projects.contracts.flows import ContractApprovalFlow
-
-    return (
-        _artifact_tasks(ContractApprovalFlow, contract.pk)
-        .filter(
-            process__finished__isnull=True,
-            flow_task_type="HUMAN",
-            status__in=[STATUS.NEW, STATUS.ASSIGNED],
-        )
-        .select_related("owner", "process")
-        .order_by("-created")
-        .first()
-    )
+    return approvals.open_task(Contract, contract.pk)
 
 
 def contract_steps(contract: Contract) -> list[Task]:
-    from projects.contracts.flows import ContractApprovalFlow
-
-    return list(
-        _artifact_tasks(ContractApprovalFlow, contract.pk)
-        .filter(flow_task_type__in=["HUMAN", "START"])
-        .select_related("owner")
-        .order_by("created", "id")
-    )
+    return approvals.document_steps(Contract, contract.pk)
 
 
 def access_contract_task(*, user, process_pk: int, task_pk: int) -> Task:
-    from projects.contracts.flows import ContractApprovalFlow
-
-    task = (
-        Task.objects.filter(
-            pk=task_pk, process_id=process_pk, process__flow_class=ContractApprovalFlow
-        )
-        .select_related("process", "owner")
-        .first()
-    )
-    if task is None or not ContractApprovalFlow.instance.has_view_permission(
-        user, task.process.coerced
-    ):
-        raise Http404("No such contract approval step.")
-    return task
+    return approvals.access_task(model=Contract, user=user, process_pk=process_pk, task_pk=task_pk)
 
 
 def contract_for_task(task: Task) -> Contract:

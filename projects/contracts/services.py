@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
@@ -16,9 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from approvals.models import DocumentType
+from approvals.rules import approval_chain, chain_with_approvers
+from approvals.services import approval_start, display_name
+from crm.notifications import notify
 from crm.scope import access_object, lock_object
 from projects.models import (
     Contract,
+    ContractApprovalProcess,
     ContractMilestone,
     ContractStatus,
     ExecutionRecord,
@@ -144,11 +150,11 @@ def contract_set_plan(
 
 @transaction.atomic
 def contract_submit(*, contract: Contract, by) -> Contract:
-    """Ask for approval: the chain comes from the contract approval rules;
-    no rule applying approves it at once. The plan must be complete."""
-    from projects.models import DocumentType
-    from projects.quotes.services import approval_chain
-
+    """Ask for approval: the chain comes from the contract approval rules,
+    each step with its approvers in the contract's branch (never the
+    submitter), and the approval flow starts; no rule applying approves it
+    at once. The plan must be complete; a step nobody in the branch can
+    decide refuses the whole submission."""
     locked = _lock(contract, by)
     if not by.has_perm("projects.change_contract"):
         raise PermissionDenied(NOT_ALLOWED)
@@ -165,10 +171,66 @@ def contract_submit(*, contract: Contract, by) -> Contract:
         customer_type=locked.customer.type,
         branch_id=locked.branch_id,
     )
-    locked.approval_chain = [step.as_json() for step in chain]
+    locked.approval_chain = chain_with_approvers(
+        chain, branch_id=locked.branch_id, submitter_id=by.pk
+    )
     locked.status = ContractStatus.SUBMITTED if chain else ContractStatus.APPROVED
     _save(locked, by, gettext("Submitted") if chain else gettext("Approved automatically"))
+    if chain:
+        approval_start(document=locked, by=by)
     return locked
+
+
+# --- Approval (CON-1) ------------------------------------------------------------------
+#
+# The approvals engine routes (``projects.contracts.flows.ContractApprovalFlow``)
+# and decides (``approvals.services.approval_decide``); these write the contract.
+
+OWN_CONTRACT = _("You cannot approve or reject a contract you submitted.")
+REASON_REQUIRED = _("Give a reason when you reject a contract.")
+STEP_CLOSED = _("This approval step is closed.")
+
+
+def contract_processes(contract: Contract):
+    """The approval runs (one per submission) of ``contract``, newest first."""
+    return ContractApprovalProcess.objects.filter(
+        artifact_content_type=ContentType.objects.get_for_model(Contract),
+        artifact_object_id=contract.pk,
+    ).order_by("-created", "-id")
+
+
+def contract_approval_finished(*, process, approved: bool) -> Contract:
+    """The last step approved or a step rejected: the contract is approved
+    (ready to sign) or back to draft; the submitter hears of it."""
+    contract = Contract.objects.select_for_update(of=("self",)).get(pk=process.artifact_object_id)
+    if contract.status != ContractStatus.SUBMITTED:
+        return contract
+    last = (
+        process.task_set.filter(flow_task_type="HUMAN", finished__isnull=False)
+        .select_related("owner")
+        .order_by("-finished", "-id")
+        .first()
+    )
+    who = display_name(last.owner) if last else ""
+    reason = (last.data or {}).get("comment", "") if last else ""
+    if approved:
+        contract.status = ContractStatus.APPROVED
+        title = lambda: _("Contract %(contract)s was approved") % {"contract": contract}  # noqa: E731
+        body = lambda: gettext("You can sign it now.")  # noqa: E731
+    else:
+        contract.status = ContractStatus.DRAFT
+        title = lambda: _("Contract %(contract)s was rejected") % {"contract": contract}  # noqa: E731
+        body = lambda: _("%(user)s: %(reason)s") % {"user": who, "reason": reason}  # noqa: E731
+    contract._history_user = last.owner if last else None
+    contract._change_reason = gettext("Approved") if approved else reason
+    contract.save(update_fields=["status", "updated_at"])
+    notify(
+        recipients=[(process.data or {}).get("submitted_by"), contract.owner_id],
+        title=title,
+        body=body,
+        url=contract.get_absolute_url(),
+    )
+    return contract
 
 
 @transaction.atomic

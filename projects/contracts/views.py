@@ -2,8 +2,7 @@
 receivables ageing.
 
 Reads go through ``projects.contracts.selectors`` (scoped, 404 outside the
-scope); writes through ``projects.contracts.services`` and
-``projects.contracts.approval``. A refused action is answered with the
+scope); writes through ``projects.contracts.services``. A refused action is answered with the
 service's message and changes nothing.
 """
 
@@ -19,10 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from approvals.views import ApprovalDecisionView
 from crm.history import history_rows
 from crm.paging import page_number
 from crm.scope import access_object
-from projects.contracts import approval as contract_flow
 from projects.contracts import selectors
 from projects.contracts import services as contracts
 from projects.contracts.forms import (
@@ -32,10 +31,8 @@ from projects.contracts.forms import (
     MilestoneFormSet,
     SignForm,
 )
-from projects.models import ContractStatus, Quote
+from projects.models import Contract, ContractStatus, Quote
 from projects.orders.views import PAGE_SIZE, error_messages, step_link
-from projects.quotes.forms import DecisionForm
-from projects.quotes.services import ApprovalConflict
 from projects.quotes.views import listed_customer
 
 CONTRACT_SUBMITTED = _("Contract %(contract)s submitted for approval.")
@@ -210,7 +207,7 @@ def _form_errors(form) -> ValidationError:
 
 class ContractSubmitView(_ContractActionView):
     def action(self, request, contract):
-        contract = contract_flow.contract_flow_submit(contract=contract, by=request.user)
+        contract = contracts.contract_submit(contract=contract, by=request.user)
         message = (
             CONTRACT_AUTO_APPROVED
             if contract.status == ContractStatus.APPROVED
@@ -252,81 +249,30 @@ class InstalmentPaymentView(_ContractActionView):
         messages.success(request, PAYMENT_RECORDED)
 
 
-class ContractDecisionView(View):
+class ContractDecisionView(ApprovalDecisionView):
     """One contract approval step: the contract, its plan and chain, and the
     approve / reject form for whoever may decide it."""
 
+    document_model = Contract
     template_name = "projects/contractapproval/task.html"
+    success_url_name = "orders:tasks:index"
+    invalid_status = 400
 
-    def context(self, request, task, contract, form, error=""):
-        refusal = ""
-        if task.status not in ("NEW", "ASSIGNED"):
-            refusal = gettext("This step is closed.")
-        elif (task.process.data or {}).get("submitted_by") == request.user.pk:
-            refusal = str(contract_flow.OWN_CONTRACT)
-        elif not contract_flow.may_decide(request.user, task):
-            refusal = str(contract_flow.NOT_YOUR_TASK)
+    def document_for(self, task):
+        return selectors.contract_for_task(task)
+
+    def document_context(self, request, task, contract) -> dict:
         return {
             "page_title": gettext("Approve contract %(contract)s") % {"contract": contract},
-            "task": task,
             "contract": contract,
-            "form": form,
-            "refusal": refusal,
-            "error": error,
-            "can_see_contract": contract.__class__.objects.visible_to(request.user)
+            "can_see_contract": Contract.objects.visible_to(request.user)
             .filter(pk=contract.pk)
             .exists(),
             **selectors.contract_plan(contract),
         }
 
-    def get(self, request, process_pk, task_pk):
-        task = selectors.access_contract_task(
-            user=request.user, process_pk=process_pk, task_pk=task_pk
-        )
-        contract = selectors.contract_for_task(task)
-        return render(
-            request, self.template_name, self.context(request, task, contract, DecisionForm())
-        )
-
-    def post(self, request, process_pk, task_pk):
-        task = selectors.access_contract_task(
-            user=request.user, process_pk=process_pk, task_pk=task_pk
-        )
-        contract = selectors.contract_for_task(task)
-        form = DecisionForm(request.POST)
-        if not form.is_valid():
-            return render(request, self.template_name, self.context(request, task, contract, form))
-        try:
-            contract_flow.contract_decide(
-                task_id=task.pk,
-                by=request.user,
-                approve=form.cleaned_data["decision"] == "approve",
-                comment=form.cleaned_data["comment"],
-            )
-        except ValidationError as exc:
-            for message in error_messages(exc):
-                form.add_error(None, message)
-            return render(
-                request, self.template_name, self.context(request, task, contract, form), status=400
-            )
-        except PermissionDenied as exc:
-            task.refresh_from_db()
-            return render(
-                request,
-                self.template_name,
-                self.context(request, task, contract, form, error=str(exc)),
-                status=403,
-            )
-        except ApprovalConflict as exc:
-            task.refresh_from_db()
-            return render(
-                request,
-                self.template_name,
-                self.context(request, task, contract, form, error=exc.message),
-                status=409,
-            )
-        messages.success(request, DECIDED % {"contract": contract})
-        return HttpResponseRedirect(reverse("orders:tasks:index"))
+    def success_message(self, decision, contract) -> str:
+        return DECIDED % {"contract": contract}
 
 
 class ReceivablesView(TemplateView):

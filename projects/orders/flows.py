@@ -1,50 +1,33 @@
-"""Approval flows of the projects app (viewflow).
-
-``QuoteApprovalFlow`` (QUO-3): a submitted quote passes one approval step per
-level of the chain its approval rules require (``projects.quotes.services.quote_chain``),
-in level order. Each step is one task for the step's approvers (the role in the
-quote's branch, never the submitter): assigned outright when there is one
-approver, otherwise open to each of them until one decides. A rejection ends
-the flow and sends the quote back to draft with the reason; the last approval
-freezes it. The flow only routes: every write is a service in
-``projects.quotes.services``, and each step's creation notifies its approvers (WF-1).
-"""
+"""The sales order flow (ORD-1, viewflow): business review by a business
+secretary of the order's branch → finance re-check → partial deliveries →
+partial collections → completed; a review that sends the order back ends the
+run and the rep resubmits. The flow only routes: every write is a service
+in ``projects.orders.steps``, and each step's creation notifies its
+assignees (WF-1)."""
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from django.views import generic
 from viewflow import this
 from viewflow.workflow import flow, lock
 
-from approvals.flows import task_url
+from approvals.flows import StepIndexView, task_url
+from approvals.registry import register_flow
 from crm.notifications import notify
-from projects.models import (
-    SalesOrderProcess,
+from projects.models import SalesOrder, SalesOrderProcess
+from projects.orders.steps import (
+    STEP_TITLES,
+    STEPS,
+    may_act,
+    order_flow_completed,
+    order_flow_finished_rejected,
+    step_assignees,
 )
+from projects.orders.views import OrderTaskView
 
 # --- Sales orders (ORD-1) -------------------------------------------------------------
-
-
-class OrderStepIndexView(generic.View):
-    """A step's link (inbox, e-mail) opens its page, which says why when the
-    user may not act on it."""
-
-    def get(self, request, *args, **kwargs):
-        from projects.orders.selectors import access_order_task
-
-        activation = request.activation
-        access_order_task(
-            user=request.user, process_pk=activation.process.pk, task_pk=activation.task.pk
-        )
-        return redirect(
-            activation.flow_task.reverse(
-                "execute", args=[activation.process.pk, activation.task.pk]
-            )
-        )
 
 
 class OrderStep(flow.View):
@@ -52,15 +35,13 @@ class OrderStep(flow.View):
     (the role's people in the order's branch, computed when the task is
     created), so the same role acts only in its own branch."""
 
-    index_view_class = OrderStepIndexView
+    index_view_class = StepIndexView
 
     def can_assign(self, user, task):
-        from projects.orders.steps import may_act
 
         return task.owner_id is None and may_act(user, task)
 
     def can_execute(self, user, task):
-        from projects.orders.steps import may_act
 
         return may_act(user, task)
 
@@ -93,6 +74,7 @@ class SalesOrderFlow(flow.Flow):
     """
 
     process_class = SalesOrderProcess
+    document_model = SalesOrder
     lock_impl = lock.select_for_update_lock
     process_title = _("Sales order")
     process_summary_template = "{{ process.order }}"
@@ -152,8 +134,6 @@ class SalesOrderFlow(flow.Flow):
             return False
         if obj is None:
             return True
-        from projects.models import SalesOrder
-
         if SalesOrder.objects.visible_to(user).filter(pk=obj.artifact_object_id).exists():
             return True
         return (
@@ -168,8 +148,6 @@ class SalesOrderFlow(flow.Flow):
 
     @property
     def step_view(self):
-        from projects.orders.views import OrderTaskView
-
         return OrderTaskView.as_view()
 
     def start_process(self, activation, *, order, by):
@@ -179,11 +157,6 @@ class SalesOrderFlow(flow.Flow):
         return activation.process
 
     def step_data(self, activation) -> dict:
-        from projects.orders.steps import (
-            STEPS,
-            step_assignees,
-        )
-
         process = activation.process.coerced
         order = process.order
         status_step = {
@@ -205,8 +178,6 @@ class SalesOrderFlow(flow.Flow):
     def step_created(self, activation):
         """WF-1: whoever may act on the new step hears of it -- once per
         kind of step, not again for each further partial delivery or payment."""
-        from projects.orders.steps import STEP_TITLES
-
         task = activation.task
         process = activation.process.coerced
         repeated = process.task_set.filter(flow_task=task.flow_task).exclude(pk=task.pk).exists()
@@ -228,8 +199,6 @@ class SalesOrderFlow(flow.Flow):
         )
 
     def _status(self, activation) -> str:
-        from projects.models import SalesOrder
-
         return (
             SalesOrder.objects.filter(pk=activation.process.artifact_object_id)
             .values_list("status", flat=True)
@@ -246,16 +215,14 @@ class SalesOrderFlow(flow.Flow):
         return self._status(activation) == "collection"
 
     def finish_completed(self, activation):
-        from projects.orders.steps import order_flow_completed
-
         order_flow_completed(process=activation.process)
 
     def finish_sent_back(self, activation):
-        from projects.orders.steps import order_flow_finished_rejected
-
         order_flow_finished_rejected(process=activation.process)
 
 
 #: viewflow names a flow's URLs after its class ("salesorder"), which are the
 #: order pages' URLs; the flow's own pages live under "orderflow".
 SalesOrderFlow.app_name = "orderflow"
+
+register_flow(SalesOrder, SalesOrderFlow)

@@ -3,11 +3,10 @@ user's scope (404 outside it) or through a task that names the user."""
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.http import Http404
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
 
+from approvals import selectors as approvals
 from crm.scope import access_object
 from projects.models import (
     Delivery,
@@ -50,52 +49,22 @@ def order_collections(order: SalesOrder):
     return list(order.collections.select_related("by").order_by("received_on", "id"))
 
 
-def _artifact_tasks(flow_class, pk: int) -> QuerySet[Task]:
-    return Task.objects.filter(process__flow_class=flow_class, process__artifact_object_id=pk)
-
-
 def open_order_task(order: SalesOrder) -> Task | None:
     """The step the order waits for, if any."""
-    from projects.orders.flows import SalesOrderFlow
-
-    return (
-        _artifact_tasks(SalesOrderFlow, order.pk)
-        .filter(
-            process__finished__isnull=True,
-            flow_task_type="HUMAN",
-            status__in=[STATUS.NEW, STATUS.ASSIGNED],
-        )
-        .select_related("owner", "process")
-        .order_by("-created")
-        .first()
-    )
+    return approvals.open_task(SalesOrder, order.pk)
 
 
 def order_steps(order: SalesOrder) -> list[Task]:
     """Every step of every run of the order's flow, oldest first: its history."""
-    from projects.orders.flows import SalesOrderFlow
-
-    return list(
-        _artifact_tasks(SalesOrderFlow, order.pk)
-        .filter(flow_task_type__in=["HUMAN", "START"])
-        .select_related("owner")
-        .order_by("created", "id")
-    )
+    return approvals.document_steps(SalesOrder, order.pk)
 
 
 def access_order_task(*, user, process_pk: int, task_pk: int) -> Task:
     """An order step the user may see: its order is in scope, or the user
     owns it or may act on it. 404 otherwise."""
-    from projects.orders.flows import SalesOrderFlow
-
-    task = (
-        Task.objects.filter(pk=task_pk, process_id=process_pk, process__flow_class=SalesOrderFlow)
-        .select_related("process", "owner")
-        .first()
+    return approvals.access_task(
+        model=SalesOrder, user=user, process_pk=process_pk, task_pk=task_pk
     )
-    if task is None or not SalesOrderFlow.instance.has_view_permission(user, task.process.coerced):
-        raise Http404("No such order step.")
-    return task
 
 
 def order_for_task(task: Task) -> SalesOrder:
@@ -113,34 +82,13 @@ def _with_order(tasks: QuerySet[Task]) -> QuerySet[Task]:
     )
 
 
-def _mine(tasks: QuerySet[Task], user, key: str) -> QuerySet[Task]:
-    return tasks.filter(
-        Q(owner=user, status=STATUS.ASSIGNED)
-        | Q(owner__isnull=True, status=STATUS.NEW, **{f"data__{key}__contains": [user.pk]})
-    ).order_by("created", "id")
-
-
 def order_inbox_tasks(user) -> QuerySet[Task]:
     """Order steps assigned to the user or open to them."""
-    from projects.orders.flows import SalesOrderFlow
-
-    return _mine(
-        _with_order(Task.objects.filter(process__flow_class=SalesOrderFlow)), user, "assignees"
+    return approvals.waiting_for(
+        _with_order(approvals.flow_tasks(SalesOrder)), user, key="assignees"
     )
-
-
-def _started_by(tasks: QuerySet[Task], user) -> QuerySet[Task]:
-    """The open steps of the runs the user started (their start task is theirs)."""
-    started = Task.objects.filter(owner=user, flow_task_type="START").values("process_id")
-    return tasks.filter(
-        process_id__in=started,
-        flow_task_type="HUMAN",
-        status__in=[STATUS.NEW, STATUS.ASSIGNED],
-    ).order_by("-created", "-id")
 
 
 def started_order_steps(user) -> QuerySet[Task]:
     """Where the orders the user submitted stand: their open steps."""
-    from projects.orders.flows import SalesOrderFlow
-
-    return _started_by(_with_order(Task.objects.filter(process__flow_class=SalesOrderFlow)), user)
+    return approvals.started_by(_with_order(approvals.flow_tasks(SalesOrder)), user)

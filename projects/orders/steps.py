@@ -17,14 +17,15 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
-from projects.models import OrderStatus, SalesOrder
+from approvals.registry import flow_for
+from approvals.rules import step_approvers
+from approvals.services import ApprovalConflict, display_name
+from projects.models import OrderStatus, SalesOrder, SalesOrderProcess
 from projects.orders import services as orders
-from projects.quotes.services import (
-    ApprovalConflict,
-    display_name,
-    step_approvers,
-)
 
 #: Step name → (role that does it, permission the service checks).
 STEPS = {
@@ -79,8 +80,6 @@ def order_processes(order: SalesOrder):
     """The flow runs (one per submission) of ``order``, newest first."""
     from django.contrib.contenttypes.models import ContentType
 
-    from projects.models import SalesOrderProcess
-
     return SalesOrderProcess.objects.filter(
         artifact_content_type=ContentType.objects.get_for_model(SalesOrder),
         artifact_object_id=order.pk,
@@ -91,13 +90,11 @@ def order_processes(order: SalesOrder):
 def order_flow_submit(*, order: SalesOrder, by) -> SalesOrder:
     """Submit a draft order and start its flow. Refused when the branch has
     nobody for the business review or the finance re-check."""
-    from projects.orders.flows import SalesOrderFlow
-
     locked = orders.order_submit(order=order, by=by)
     for step in ("business_review", "finance_review"):
         if not step_assignees(step, locked):
             raise ValidationError(NO_ASSIGNEE % {"step": STEP_TITLES[step]})
-    SalesOrderFlow.start.run(order=locked, by=by)
+    flow_for(SalesOrder).start.run(order=locked, by=by)
     return locked
 
 
@@ -148,21 +145,16 @@ def order_task_act(*, task_id: int, by, action: str, **params):
     ``note``) or ``collect`` (``amount``, ``on``, ``reference``). Refused with
     a clear message, nothing written, for a step not assigned to ``by``, for
     the owner's own order, for bad input and for a step already done."""
-    from viewflow.workflow.exceptions import FlowLockFailed
-    from viewflow.workflow.models import Task
-    from viewflow.workflow.status import STATUS
-
-    from projects.orders.flows import SalesOrderFlow
-
+    flow_class = flow_for(SalesOrder)
     process_id = (
-        Task.objects.filter(pk=task_id, process__flow_class=SalesOrderFlow)
+        Task.objects.filter(pk=task_id, process__flow_class=flow_class)
         .values_list("process_id", flat=True)
         .first()
     )
     if process_id is None:
         raise Task.DoesNotExist(task_id)
     try:
-        with SalesOrderFlow.lock(process_id), transaction.atomic():
+        with flow_class.lock(process_id), transaction.atomic():
             task = Task.objects.select_related("process", "owner").get(pk=task_id)
             if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
                 outcome = (task.data or {}).get("outcome")

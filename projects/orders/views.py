@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from approvals.services import ApprovalConflict
 from crm.history import history_rows
 from crm.paging import page_number
 from crm.scope import access_object
@@ -32,7 +33,6 @@ from projects.orders.forms import (
     OrderLineFormSet,
     ReviewForm,
 )
-from projects.quotes.services import ApprovalConflict
 from projects.quotes.views import listed_customer
 
 PAGE_SIZE = 25

@@ -18,12 +18,18 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from approvals.models import ApprovalRule, DocumentType
+from approvals.services import Decision, approval_decide
 from crm.models import Role
 from projects.catalogue.demo import seed_products
-from projects.models import ApprovalRule, DocumentType, Opportunity, Product, Quote, Stage
+from projects.models import (
+    Opportunity,
+    Product,
+    Quote,
+    Stage,
+)
 from projects.quotes.services import (
     quote_create,
-    quote_decide,
     quote_mark_sent,
     quote_revise,
     quote_submit,
@@ -140,8 +146,11 @@ def _seed_quotes(users: dict, deals: dict) -> int:
     # 25 %: the manager approved, waiting in the branch manager's inbox
     second = quote(rep_b, 0, [("P-MES-01", "1", "25")])
     quote_submit(quote=second, by=rep_b)
-    quote_decide(
-        task_id=_pending_step(second).pk, by=manager, approve=True, comment="同意，请分公司审批。"
+    approval_decide(
+        task_id=_pending_step(second).pk,
+        by=manager,
+        decision=Decision.APPROVE,
+        comment="同意，请分公司审批。",
     )
     made.append(second)
     # over 1,000,000 at list price: the branch manager decides alone
@@ -150,10 +159,10 @@ def _seed_quotes(users: dict, deals: dict) -> int:
     # rejected by the manager: back to draft with the reason
     rejected = quote(rep, 4, [("P-BI-01", "2", "18")])
     quote_submit(quote=rejected, by=rep)
-    quote_decide(
+    approval_decide(
         task_id=_pending_step(rejected).pk,
         by=manager,
-        approve=False,
+        decision=Decision.REJECT,
         comment="折扣过高，请控制在10%以内后重新提交。",
     )
     made.append(rejected)
@@ -164,13 +173,15 @@ def _seed_quotes(users: dict, deals: dict) -> int:
     # approved by both levels, sent, then revised into version 2
     approved = quote(rep, 5, [("P-MES-01", "1", "22"), ("P-IMP-01", "40", "5")])
     quote_submit(quote=approved, by=rep)
-    quote_decide(task_id=_pending_step(approved).pk, by=manager, approve=True, comment="同意。")
-    quote_decide(task_id=_pending_step(approved).pk, by=branch_mgr, approve=True)
+    approval_decide(
+        task_id=_pending_step(approved).pk, by=manager, decision=Decision.APPROVE, comment="同意。"
+    )
+    approval_decide(task_id=_pending_step(approved).pk, by=branch_mgr, decision=Decision.APPROVE)
     quote_mark_sent(quote=approved, by=rep)
     made.append(quote_revise(quote=approved, by=rep))
     # approved at the first level only, then sent
     sent = quote(rep_b, 2, [("P-NET-01", "2", "12")])
     quote_submit(quote=sent, by=rep_b)
-    quote_decide(task_id=_pending_step(sent).pk, by=manager, approve=True)
+    approval_decide(task_id=_pending_step(sent).pk, by=manager, decision=Decision.APPROVE)
     made.append(quote_mark_sent(quote=sent, by=rep_b))
     return Quote.objects.filter(terms=DEMO_TERMS).count()

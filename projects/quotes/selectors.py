@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.http import Http404
+from django.db.models import OuterRef, QuerySet, Subquery
 from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
 
+from approvals import selectors as approvals
 from crm.scope import access_object
 from projects.models import Quote, QuoteDecision, QuoteLine
 
@@ -43,33 +41,7 @@ def quote_decisions(quote: Quote) -> list[QuoteDecision]:
 
 def open_task(quote: Quote) -> Task | None:
     """The approval step the quote waits for, if any."""
-    from projects.quotes.flows import QuoteApprovalFlow
-
-    return (
-        Task.objects.filter(
-            process__flow_class=QuoteApprovalFlow,
-            process__artifact_object_id=quote.pk,
-            process__finished__isnull=True,
-            flow_task_type="HUMAN",
-            status__in=[STATUS.NEW, STATUS.ASSIGNED],
-        )
-        .select_related("owner", "process")
-        .order_by("-created")
-        .first()
-    )
-
-
-def chain_with_names(chain: list[dict]) -> list[dict]:
-    """The stored chain with each step's approvers' names (one query)."""
-    ids = {pk for step in chain for pk in step.get("approvers", [])}
-    users = {
-        user.pk: user.get_full_name() or user.get_username()
-        for user in get_user_model().objects.filter(pk__in=ids)
-    }
-    return [
-        {**step, "approver_names": [users[pk] for pk in step.get("approvers", []) if pk in users]}
-        for step in chain
-    ]
+    return approvals.open_task(Quote, quote.pk)
 
 
 def _with_quote(tasks: QuerySet[Task]) -> QuerySet[Task]:
@@ -85,59 +57,28 @@ def _with_quote(tasks: QuerySet[Task]) -> QuerySet[Task]:
 
 
 def approval_tasks(user) -> QuerySet[Task]:
-    from projects.quotes.flows import QuoteApprovalFlow
-
-    return _with_quote(Task.objects.filter(process__flow_class=QuoteApprovalFlow))
+    return _with_quote(approvals.flow_tasks(Quote))
 
 
 def inbox_tasks(user) -> QuerySet[Task]:
     """Steps assigned to the user and open steps the user may decide."""
-    return (
-        approval_tasks(user)
-        .filter(
-            Q(owner=user, status=STATUS.ASSIGNED)
-            | Q(owner__isnull=True, status=STATUS.NEW, data__approvers__contains=[user.pk])
-        )
-        .order_by("created", "id")
-    )
+    return approvals.waiting_for(approval_tasks(user), user)
 
 
 def queue_tasks(user) -> QuerySet[Task]:
     """Open steps shared by several approvers, the user among them."""
-    return (
-        approval_tasks(user)
-        .filter(owner__isnull=True, status=STATUS.NEW, data__approvers__contains=[user.pk])
-        .order_by("created", "id")
-    )
+    return approvals.shared_with(approval_tasks(user), user)
 
 
 def archive_tasks(user) -> QuerySet[Task]:
     """Steps the user decided, and the approvals the user started."""
-    return (
-        approval_tasks(user)
-        .filter(owner=user, finished__isnull=False)
-        .filter(flow_task_type__in=["HUMAN", "START"])
-        .order_by("-finished", "-id")
-    )
+    return approvals.decided_or_started_by(approval_tasks(user), user)
 
 
 def access_task(*, user, process_pk: int, task_pk: int) -> Task:
     """An approval task the user may see: its quote is in scope, or the user
     owns it or may decide it. 404 otherwise."""
-    from projects.quotes.flows import QuoteApprovalFlow
-
-    task = (
-        Task.objects.filter(
-            pk=task_pk, process_id=process_pk, process__flow_class=QuoteApprovalFlow
-        )
-        .select_related("process", "owner")
-        .first()
-    )
-    if task is None or not QuoteApprovalFlow.instance.has_view_permission(
-        user, task.process.coerced
-    ):
-        raise Http404("No such approval step.")
-    return task
+    return approvals.access_task(model=Quote, user=user, process_pk=process_pk, task_pk=task_pk)
 
 
 def access_quote_for_task(*, process) -> Quote:

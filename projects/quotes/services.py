@@ -13,21 +13,25 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.exceptions import FlowLockFailed
 
-from crm.models import Role
+from approvals.models import DocumentType
+from approvals.registry import flow_for
+from approvals.rules import ChainStep, approval_chain, chain_with_approvers
+from approvals.services import BUSY, ApprovalConflict, approval_start, display_name
+from crm.notifications import notify
 from crm.scope import access_object, lock_object
 from projects.models import (
-    ApprovalRule,
-    DocumentType,
     Opportunity,
     Product,
     Quote,
+    QuoteApprovalProcess,
+    QuoteDecision,
     QuoteLine,
     QuoteStatus,
     Stage,
@@ -238,86 +242,12 @@ def quote_revise(*, quote: Quote, by) -> Quote:
     return revision
 
 
-# --- Approval chains (QUO-3) -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChainStep:
-    level: int
-    rule_id: int
-    rule_name: str
-    role_code: str | None
-    user_id: int | None
-
-    def as_json(self) -> dict:
-        return {
-            "level": self.level,
-            "rule": self.rule_id,
-            "name": self.rule_name,
-            "role": self.role_code,
-            "user": self.user_id,
-        }
-
-
-def approval_chain(
-    *,
-    document_type: str,
-    amount: Decimal,
-    discount: Decimal = Decimal("0"),
-    customer_type: str = "",
-    branch_id: int | None = None,
-) -> list[ChainStep]:
-    """The steps the active rules require, in level order, each approver
-    once (at its first level). Empty: approved automatically."""
-    rules = (
-        ApprovalRule.objects.filter(document_type=document_type, is_active=True)
-        .filter(Q(discount_above__isnull=True) | Q(discount_above__lt=discount))
-        .filter(Q(amount_above__isnull=True) | Q(amount_above__lt=amount))
-        .filter(Q(customer_type="") | Q(customer_type=customer_type))
-        .filter(Q(branch__isnull=True) | Q(branch_id=branch_id))
-        .select_related("approver_role")
-        .order_by("level", "id")
-    )
-    steps, seen = [], set()
-    for rule in rules:
-        approver = (rule.approver_role_id, rule.approver_user_id)
-        if approver in seen:
-            continue
-        seen.add(approver)
-        steps.append(
-            ChainStep(
-                level=rule.level,
-                rule_id=rule.pk,
-                rule_name=rule.name,
-                role_code=rule.approver_role.code if rule.approver_role else None,
-                user_id=rule.approver_user_id,
-            )
-        )
-    return steps
-
-
-#: Roles that approve for every branch; other roles approve in their own branch.
-COMPANY_WIDE_ROLES = {Role.Code.HQ_EXECUTIVE, Role.Code.ADMIN}
-
-
-def step_approvers(step: ChainStep | Mapping, *, branch_id: int, submitter_id: int | None):
-    """Active users who may decide ``step`` of a document of ``branch_id``;
-    never the submitter, even holding the role."""
-    User = get_user_model()
-    if isinstance(step, Mapping):
-        role_code, user_id = step.get("role"), step.get("user")
-    else:
-        role_code, user_id = step.role_code, step.user_id
-    users = User.objects.filter(is_active=True, employee__is_active=True)
-    if user_id is not None:
-        users = users.filter(pk=user_id)
-    else:
-        users = users.filter(groups__role__code=role_code)
-        if role_code not in COMPANY_WIDE_ROLES:
-            users = users.filter(employee__department__branch_id=branch_id)
-    if submitter_id is not None:
-        users = users.exclude(pk=submitter_id)
-    return users.distinct()
+# --- Approval (QUO-3): submit, withdraw, finish ---------------------------------
+#
+# The approvals engine routes (``projects.quotes.flows.QuoteApprovalFlow``)
+# and decides (``approvals.services.approval_decide``); these services write
+# the quote. A withdrawal takes the flow's lock like a decision, so the two
+# are serialised.
 
 
 def quote_chain(quote: Quote) -> list[ChainStep]:
@@ -330,50 +260,19 @@ def quote_chain(quote: Quote) -> list[ChainStep]:
     )
 
 
-# --- Approval (QUO-3): submit, decide, withdraw -----------------------------------
-#
-# The flow (``projects.quotes.flows.QuoteApprovalFlow``) routes; these services write.
-# Every decision runs under the flow's ``select_for_update`` lock on the process
-# row, so two approvers deciding the same step at once are serialised: the
-# first one's decision is recorded, the second is told who decided.
-
-NO_APPROVER = _("Nobody can approve the step “%(step)s” in this branch; ask an administrator.")
 NOT_WITHDRAWABLE = _("Only a quote waiting for its first decision can be withdrawn.")
 NOT_YOUR_QUOTE = _("Only the submitter or the owner of the quote can withdraw it.")
-NOT_YOUR_TASK = _("This approval step is not assigned to you.")
 OWN_DOCUMENT = _("You cannot approve or reject a quote you submitted.")
 REASON_REQUIRED = _("Give a reason when you reject a quote.")
-ALREADY_DECIDED = _("This step was already decided by %(user)s (%(decision)s).")
 STEP_CLOSED = _("This approval step is closed: the quote was withdrawn or its approval ended.")
-BUSY = _("Another approver is deciding this step right now; reload the page in a moment.")
 
 
-class ApprovalConflict(Exception):
-    """The step was decided or closed by someone else first."""
-
-    def __init__(self, message) -> None:
-        super().__init__(str(message))
-        self.message = str(message)
-
-
-def display_name(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
-
-
-def _record(quote: Quote, kind: str, **fields):
-    from projects.models import QuoteDecision
-
+def _record(quote: Quote, kind: str, **fields) -> QuoteDecision:
     return QuoteDecision.objects.create(quote=quote, kind=kind, **fields)
 
 
 def quote_processes(quote: Quote):
     """The approval processes (one per submission) of ``quote``, newest first."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from projects.models import QuoteApprovalProcess
-
     return QuoteApprovalProcess.objects.filter(
         artifact_content_type=ContentType.objects.get_for_model(Quote),
         artifact_object_id=quote.pk,
@@ -385,23 +284,13 @@ def quote_submit(*, quote: Quote, by) -> Quote:
     """Submit a draft: the chain the rules require is stored on the quote (and
     shown to the submitter); no rule applying approves it at once, recorded
     as such; otherwise the approval flow starts with the first step."""
-    from projects.models import QuoteDecision
-
     locked = _lock(quote, by)
     _check_can_change(by)
     if locked.status != QuoteStatus.DRAFT:
         raise ValidationError(NOT_SUBMITTABLE)
-    chain = quote_chain(locked)
-    steps = []
-    for step in chain:
-        approvers = list(
-            step_approvers(step, branch_id=locked.branch_id, submitter_id=by.pk).values_list(
-                "pk", flat=True
-            )
-        )
-        if not approvers:
-            raise ValidationError(NO_APPROVER % {"step": step.rule_name})
-        steps.append({**step.as_json(), "approvers": approvers})
+    steps = chain_with_approvers(
+        quote_chain(locked), branch_id=locked.branch_id, submitter_id=by.pk
+    )
     now = timezone.now()
     locked.approval_chain = steps
     locked.submitted_at, locked.submitted_by = now, by
@@ -415,99 +304,14 @@ def quote_submit(*, quote: Quote, by) -> Quote:
     locked._history_user = by
     locked.save(update_fields=fields)
     if steps:
-        from projects.quotes.flows import QuoteApprovalFlow
-
-        QuoteApprovalFlow.start.run(quote=locked, by=by)
+        approval_start(document=locked, by=by)
     return locked
-
-
-def current_step(process) -> int:
-    """Index in the chain of the step a process is at: the number of its
-    approvals so far."""
-    from projects.models import QuoteDecision
-
-    return QuoteDecision.objects.filter(
-        process_id=process.pk, kind=QuoteDecision.Kind.APPROVED
-    ).count()
-
-
-def may_decide(user, task) -> bool:
-    """Whether ``user`` may decide the approval ``task``: its owner, or one of
-    the step's approvers while nobody has taken it."""
-    if user is None or not user.is_authenticated:
-        return False
-    if task.owner_id is not None:
-        return task.owner_id == user.pk
-    return user.pk in (task.data or {}).get("approvers", [])
-
-
-def quote_decide(*, task_id: int, by, approve: bool, comment: str = ""):
-    """Approve or reject one step. Refused with a clear message (and nothing
-    written) for a step not assigned to ``by``, for the submitter's own quote,
-    for a rejection without a reason, and for a step already decided."""
-    from viewflow.workflow.exceptions import FlowLockFailed
-    from viewflow.workflow.models import Task
-    from viewflow.workflow.status import STATUS
-
-    from projects.models import QuoteDecision
-    from projects.quotes.flows import QuoteApprovalFlow
-
-    comment = (comment or "").strip()
-    if not approve and not comment:
-        raise ValidationError({"comment": REASON_REQUIRED})
-    process_id = (
-        Task.objects.filter(pk=task_id, process__flow_class=QuoteApprovalFlow)
-        .values_list("process_id", flat=True)
-        .first()
-    )
-    if process_id is None:
-        raise Task.DoesNotExist(task_id)
-    try:
-        with QuoteApprovalFlow.lock(process_id), transaction.atomic():
-            task = Task.objects.select_related("process").get(pk=task_id)
-            if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
-                decided = QuoteDecision.objects.select_related("by").filter(task=task).first()
-                if decided is None:
-                    raise ApprovalConflict(STEP_CLOSED)
-                raise ApprovalConflict(
-                    ALREADY_DECIDED
-                    % {"user": display_name(decided.by), "decision": decided.get_kind_display()}
-                )
-            quote = Quote.objects.select_for_update(of=("self",)).get(
-                pk=task.process.artifact_object_id
-            )
-            if quote.submitted_by_id == by.pk:
-                raise PermissionDenied(OWN_DOCUMENT)
-            if not may_decide(by, task):
-                raise PermissionDenied(NOT_YOUR_TASK)
-            activation = task.flow_task.activation_class(task)
-            if task.status == STATUS.NEW:
-                activation.assign(by)
-            activation.start(None)
-            data = task.data or {}
-            decision = _record(
-                quote,
-                QuoteDecision.Kind.APPROVED if approve else QuoteDecision.Kind.REJECTED,
-                process=task.process,
-                task=task,
-                level=data.get("level"),
-                step_name=data.get("name", ""),
-                by=by,
-                comment=comment,
-            )
-            activation.execute()
-            return decision
-    except FlowLockFailed as exc:
-        raise ApprovalConflict(BUSY) from exc
 
 
 def quote_approval_finished(*, process, approved: bool) -> Quote:
     """Called by the flow when the last step approved or a step rejected:
     approved quotes are frozen; rejected ones go back to draft (the reason
     stays in the decisions). The submitter is told either way."""
-    from crm.notifications import notify
-    from projects.models import QuoteDecision
-
     quote = Quote.objects.select_for_update(of=("self",)).get(pk=process.artifact_object_id)
     if quote.status != QuoteStatus.SUBMITTED:
         return quote
@@ -542,17 +346,13 @@ def quote_withdraw(*, quote: Quote, by) -> Quote:
     Locks in the order a decision does (the process row, then the quote), so
     a withdrawal racing a decision waits for it and then sees the decision.
     """
-    from viewflow.workflow.exceptions import FlowLockFailed
-
-    from projects.models import QuoteDecision
-    from projects.quotes.flows import QuoteApprovalFlow
-
     visible = access_object(Quote, user=by, pk=quote.pk)
     process = quote_processes(visible).filter(finished__isnull=True).first()
     if process is None:
         raise ValidationError(NOT_WITHDRAWABLE)
+    flow_class = flow_for(Quote)
     try:
-        with QuoteApprovalFlow.lock(process.pk), transaction.atomic():
+        with flow_class.lock(process.pk), transaction.atomic():
             locked = _lock(visible, by)
             if by.pk not in (locked.submitted_by_id, locked.owner_id):
                 raise PermissionDenied(NOT_YOUR_QUOTE)
@@ -563,7 +363,7 @@ def quote_withdraw(*, quote: Quote, by) -> Quote:
             ).exists()
             if locked.status != QuoteStatus.SUBMITTED or process.finished or decided:
                 raise ValidationError(NOT_WITHDRAWABLE)
-            QuoteApprovalFlow.instance.cancel(process)
+            flow_class.instance.cancel(process)
             locked.status = QuoteStatus.DRAFT
             locked._history_user = by
             locked._change_reason = str(_("Withdrawn"))

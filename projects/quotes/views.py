@@ -12,19 +12,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from approvals.selectors import chain_with_names
+from approvals.services import ApprovalConflict, Decision, may_decide
+from approvals.views import ApprovalDecisionView
 from crm.paging import page_number
 from crm.scope import access_object
 from projects.models import Opportunity, Quote, QuoteStatus, Stage
 from projects.quotes import selectors
 from projects.quotes import services as quotes
 from projects.quotes.forms import (
-    DecisionForm,
     QuoteForm,
     QuoteLineFormSet,
 )
@@ -130,15 +131,13 @@ class QuoteDetailView(TemplateView):
             quote=quote,
             lines=selectors.quote_lines(quote),
             versions=selectors.quote_versions(quote, user=user),
-            chain=selectors.chain_with_names(quote.approval_chain),
+            chain=chain_with_names(quote.approval_chain),
             decisions=decisions,
             task=task,
             task_url=(
                 task.flow_task.reverse("index", args=[task.process_id, task.pk]) if task else ""
             ),
-            can_decide=bool(task)
-            and quote.submitted_by_id != user.pk
-            and quotes.may_decide(user, task),
+            can_decide=bool(task) and quote.submitted_by_id != user.pk and may_decide(user, task),
             can_change=user.has_perm("projects.change_quote"),
             can_withdraw=(
                 quote.status == QuoteStatus.SUBMITTED
@@ -313,7 +312,7 @@ class _QuoteActionView(View):
         quote = selectors.access_quote(user=request.user, pk=pk)
         try:
             result = self.action(request, quote)
-        except (ValidationError, PermissionDenied, quotes.ApprovalConflict) as exc:
+        except (ValidationError, PermissionDenied, ApprovalConflict) as exc:
             for message in _errors(exc) if isinstance(exc, ValidationError) else [str(exc)]:
                 messages.error(request, message)
             return HttpResponseRedirect(quote.get_absolute_url())
@@ -356,78 +355,30 @@ class QuoteReviseView(_QuoteActionView):
         return revision
 
 
-class QuoteDecisionView(View):
+class QuoteDecisionView(ApprovalDecisionView):
     """The page of one approval step: the quote, its chain and history, and
     the approve / reject form for whoever may decide it."""
 
+    document_model = Quote
     template_name = "projects/quoteapproval/task.html"
+    success_url_name = "quotes:inbox:index"
 
-    def context(self, request, task, **extra):
-        process = task.process.coerced
-        quote = selectors.access_quote_for_task(process=process)
-        refusal = ""
-        open_ = task.status in ("NEW", "ASSIGNED")
-        if not open_:
-            refusal = gettext("This step is closed.")
-        elif quote.submitted_by_id == request.user.pk:
-            refusal = str(quotes.OWN_DOCUMENT)
-        elif not quotes.may_decide(request.user, task):
-            refusal = str(quotes.NOT_YOUR_TASK)
+    def document_for(self, task):
+        return selectors.access_quote_for_task(process=task.process)
+
+    def document_context(self, request, task, quote) -> dict:
         return {
             "page_title": gettext("Approve quote %(quote)s") % {"quote": quote},
-            "task": task,
-            "process": process,
             "quote": quote,
             "lines": selectors.quote_lines(quote),
-            "chain": selectors.chain_with_names(quote.approval_chain),
+            "chain": chain_with_names(quote.approval_chain),
             "decisions": selectors.quote_decisions(quote),
-            "refusal": refusal,
             "can_see_quote": Quote.objects.visible_to(request.user).filter(pk=quote.pk).exists(),
-            **extra,
         }
 
-    def get(self, request, process_pk, task_pk):
-        task = selectors.access_task(user=request.user, process_pk=process_pk, task_pk=task_pk)
-        return render(request, self.template_name, self.context(request, task, form=DecisionForm()))
-
-    def post(self, request, process_pk, task_pk):
-        task = selectors.access_task(user=request.user, process_pk=process_pk, task_pk=task_pk)
-        form = DecisionForm(request.POST)
-        if not form.is_valid():
-            return render(request, self.template_name, self.context(request, task, form=form))
-        approve = form.cleaned_data["decision"] == "approve"
-        try:
-            decision = quotes.quote_decide(
-                task_id=task.pk,
-                by=request.user,
-                approve=approve,
-                comment=form.cleaned_data["comment"],
-            )
-        except ValidationError as exc:
-            for message in (
-                exc.message_dict.get("comment", []) if hasattr(exc, "error_dict") else exc.messages
-            ):
-                form.add_error("comment", message)
-            return render(request, self.template_name, self.context(request, task, form=form))
-        except PermissionDenied as exc:
-            task.refresh_from_db()
-            return render(
-                request,
-                self.template_name,
-                self.context(request, task, form=form, error=str(exc)),
-                status=403,
-            )
-        except quotes.ApprovalConflict as exc:
-            task.refresh_from_db()
-            return render(
-                request,
-                self.template_name,
-                self.context(request, task, form=form, error=exc.message),
-                status=409,
-            )
-        message = DECIDED_APPROVED if approve else DECIDED_REJECTED
-        messages.success(request, message % {"quote": decision.quote})
-        return HttpResponseRedirect(reverse("quotes:inbox:index"))
+    def success_message(self, decision, quote) -> str:
+        message = DECIDED_APPROVED if decision == Decision.APPROVE else DECIDED_REJECTED
+        return message % {"quote": quote}
 
 
 class _TaskListView(TemplateView):

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Viewset
 from viewflow.urls.sites import AppMenuMixin
 
+from approvals.viewsets import ScopedFlowViewset
 from projects.quotes import views
-from projects.viewsets_flows import ScopedFlowViewset
 
 
 class QuoteViewset(AppMenuMixin, Viewset):

@@ -2,8 +2,8 @@
 
 from decimal import Decimal
 
+from approvals.models import ApprovalRule, DocumentType
 from crm.models import Role
-from projects.models import ApprovalRule, DocumentType
 
 
 def make_quote_rules() -> list[ApprovalRule]:
@@ -43,7 +43,7 @@ def at_once(actions) -> dict[str, str]:
 
     from django.db import connection
 
-    from projects.quotes.services import ApprovalConflict
+    from approvals.services import ApprovalConflict
 
     barrier = threading.Barrier(len(actions))
     outcomes: dict[str, str] = {}

@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db
         "admin:projects_lossreason_changelist",
         "admin:projects_product_changelist",
         "admin:projects_opportunity_changelist",
-        "admin:projects_approvalrule_changelist",
-        "admin:projects_approvalrule_add",
+        "admin:approvals_approvalrule_changelist",
+        "admin:approvals_approvalrule_add",
         "admin:projects_quote_changelist",
         "admin:projects_salesorder_changelist",
         "admin:projects_contract_changelist",
@@ -49,12 +49,12 @@ def test_admin_change_pages_load(org, processes, admin_client):
 
 
 def test_admin_adds_an_approval_rule(org, admin_client):
+    from approvals.models import ApprovalRule
     from crm.models import Role
-    from projects.models import ApprovalRule
 
     role = Role.objects.get(code="sales_manager")
     response = admin_client.post(
-        reverse("admin:projects_approvalrule_add"),
+        reverse("admin:approvals_approvalrule_add"),
         {
             "name": "折扣超过 10%",
             "document_type": "quote",
@@ -69,7 +69,7 @@ def test_admin_adds_an_approval_rule(org, admin_client):
     assert (rule.discount_above, rule.approver_role) == (10, role)
     # A rule without an approver is refused.
     response = admin_client.post(
-        reverse("admin:projects_approvalrule_add"),
+        reverse("admin:approvals_approvalrule_add"),
         {"name": "x", "document_type": "quote", "level": 1},
     )
     assert response.status_code == 200 and ApprovalRule.objects.count() == 1

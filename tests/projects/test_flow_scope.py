@@ -11,11 +11,10 @@ import pytest
 from django.urls import get_resolver
 from viewflow.workflow.models import Task
 
+from approvals.models import ApprovalRule, DocumentType
 from crm.models import Role
-from projects.contracts import approval as contract_flow
 from projects.contracts.flows import ContractApprovalFlow
-from projects.contracts.services import contract_set_plan
-from projects.models import ApprovalRule, DocumentType
+from projects.contracts.services import contract_set_plan, contract_submit
 from projects.orders import steps as order_flow
 from projects.orders.flows import SalesOrderFlow
 from projects.quotes.flows import QuoteApprovalFlow
@@ -61,7 +60,7 @@ def submitted_contract(org):
         milestones=[],
         instalments=[{"due_on": "2030-01-01", "amount": 1000}],
     )
-    contract_flow.contract_flow_submit(contract=contract, by=org.rep)
+    contract_submit(contract=contract, by=org.rep)
     return contract, org.manager
 
 

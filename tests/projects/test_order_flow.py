@@ -8,21 +8,27 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
+from approvals.models import ApprovalRule, DocumentType
+from approvals.services import NOT_YOUR_TASK, ApprovalConflict, Decision, approval_decide
 from crm.models import Notification, Role
-from projects.contracts import approval as contract_flow
 from projects.contracts.flows import ContractApprovalFlow
 from projects.contracts.services import (
+    OWN_CONTRACT,
+    contract_processes,
     contract_set_plan,
     contract_sign,
+    contract_submit,
 )
-from projects.models import ApprovalRule, ContractStatus, DocumentType, OrderStatus
+from projects.models import (
+    ContractStatus,
+    OrderStatus,
+)
 from projects.orders import steps as order_flow
 from projects.orders.flows import SalesOrderFlow
 from projects.orders.services import (
     OVER_COLLECTION,
     OVER_DELIVERY,
 )
-from projects.quotes.services import ApprovalConflict
 from tests.factories import make_contract, make_employee, make_order
 from tests.projects.approval_helpers import at_once
 
@@ -293,7 +299,7 @@ def test_a_contract_is_approved_by_manager_then_finance_and_signed(
 ):
     contract = planned_contract(org.rep)
     with django_capture_on_commit_callbacks(execute=True):
-        contract = contract_flow.contract_flow_submit(contract=contract, by=org.rep)
+        contract = contract_submit(contract=contract, by=org.rep)
     assert contract.status == ContractStatus.SUBMITTED
     assert [(s["role"], s["approvers"]) for s in contract.approval_chain] == [
         ("sales_manager", [org.manager.pk]),
@@ -304,11 +310,11 @@ def test_a_contract_is_approved_by_manager_then_finance_and_signed(
     assert Notification.objects.filter(recipient=org.manager).count() == 1
 
     with pytest.raises(PermissionDenied):
-        contract_flow.contract_decide(task_id=step.pk, by=finance, approve=True)
-    contract_flow.contract_decide(task_id=step.pk, by=org.manager, approve=True)
+        approval_decide(task_id=step.pk, by=finance, decision=Decision.APPROVE)
+    approval_decide(task_id=step.pk, by=org.manager, decision=Decision.APPROVE)
     second = open_step(ContractApprovalFlow, contract)
     assert second.owner == finance
-    contract_flow.contract_decide(task_id=second.pk, by=finance, approve=True)
+    approval_decide(task_id=second.pk, by=finance, decision=Decision.APPROVE)
     contract.refresh_from_db()
     assert contract.status == ContractStatus.APPROVED
 
@@ -319,34 +325,34 @@ def test_a_contract_is_approved_by_manager_then_finance_and_signed(
 def test_a_rejected_contract_goes_back_to_draft_and_the_submitter_cannot_decide(
     org, finance, contract_rules
 ):
-    contract = contract_flow.contract_flow_submit(contract=planned_contract(org.rep), by=org.rep)
+    contract = contract_submit(contract=planned_contract(org.rep), by=org.rep)
     step = open_step(ContractApprovalFlow, contract)
     Task.objects.filter(pk=step.pk).update(
         owner=None, status=STATUS.NEW, data={**step.data, "approvers": [org.rep.pk]}
     )
     with pytest.raises(PermissionDenied) as refused:
-        contract_flow.contract_decide(task_id=step.pk, by=org.rep, approve=True)
-    assert str(refused.value) == str(contract_flow.OWN_CONTRACT)
+        approval_decide(task_id=step.pk, by=org.rep, decision=Decision.APPROVE)
+    assert str(refused.value) == str(OWN_CONTRACT)
     Task.objects.filter(pk=step.pk).update(
         owner=org.manager, status=STATUS.ASSIGNED, data={**step.data}
     )
     with pytest.raises(ValidationError):
-        contract_flow.contract_decide(task_id=step.pk, by=org.manager, approve=False)
+        approval_decide(task_id=step.pk, by=org.manager, decision=Decision.REJECT)
 
-    contract_flow.contract_decide(task_id=step.pk, by=org.manager, approve=False, comment="No")
+    approval_decide(task_id=step.pk, by=org.manager, decision=Decision.REJECT, comment="No")
     contract.refresh_from_db()
     assert contract.status == ContractStatus.DRAFT
     with pytest.raises(ApprovalConflict):
-        contract_flow.contract_decide(task_id=step.pk, by=org.manager, approve=True)
+        approval_decide(task_id=step.pk, by=org.manager, decision=Decision.APPROVE)
 
 
 def test_a_contract_step_refuses_the_wrong_role_and_changes_nothing(org, finance, contract_rules):
-    contract = contract_flow.contract_flow_submit(contract=planned_contract(org.rep), by=org.rep)
+    contract = contract_submit(contract=planned_contract(org.rep), by=org.rep)
     step = open_step(ContractApprovalFlow, contract)  # the manager's level
     for outsider in (finance, org.secretary, org.rep_b, org.branch_mgr):
         with pytest.raises(PermissionDenied) as refused:
-            contract_flow.contract_decide(task_id=step.pk, by=outsider, approve=True)
-        assert str(refused.value) == str(contract_flow.NOT_YOUR_TASK)
+            approval_decide(task_id=step.pk, by=outsider, decision=Decision.APPROVE)
+        assert str(refused.value) == str(NOT_YOUR_TASK)
     step.refresh_from_db()
     contract.refresh_from_db()
     assert (step.status, step.owner, contract.status) == (
@@ -363,15 +369,18 @@ def test_two_managers_deciding_a_contract_at_once_record_exactly_one_decision(or
         document_type=DocumentType.CONTRACT, name="manager", level=1, approver_role=role
     )
     manager2 = make_employee(org.team1, "sales_manager", username="manager2").user
-    contract = contract_flow.contract_flow_submit(contract=planned_contract(org.rep), by=org.rep)
+    contract = contract_submit(contract=planned_contract(org.rep), by=org.rep)
     step = open_step(ContractApprovalFlow, contract)
     assert step.status == STATUS.NEW and sorted(step.data["approvers"]) == sorted(
         [org.manager.pk, manager2.pk]
     )  # a shared queue: either may take it
     outcomes = at_once(
         {
-            user.username: lambda user=user, approve=approve: contract_flow.contract_decide(
-                task_id=step.pk, by=user, approve=approve, comment="mine"
+            user.username: lambda user=user, approve=approve: approval_decide(
+                task_id=step.pk,
+                by=user,
+                decision=Decision.APPROVE if approve else Decision.REJECT,
+                comment="mine",
             )
             for user, approve in ((org.manager, True), (manager2, False))
         }
@@ -394,9 +403,9 @@ def test_two_managers_deciding_a_contract_at_once_record_exactly_one_decision(or
 
 
 def test_no_contract_rule_approves_at_once(org):
-    contract = contract_flow.contract_flow_submit(contract=planned_contract(org.rep), by=org.rep)
+    contract = contract_submit(contract=planned_contract(org.rep), by=org.rep)
     assert contract.status == ContractStatus.APPROVED
-    assert not contract_flow.contract_processes(contract).exists()
+    assert not contract_processes(contract).exists()
 
 
 def test_demo_orders_cover_every_state_and_fill_the_secretary_and_finance_inboxes(org, finance):

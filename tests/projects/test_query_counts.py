@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from projects.contracts import approval as contract_flow
 from projects.contracts.services import (
     contract_set_plan,
     contract_sign,
+    contract_submit,
 )
 from projects.deals.services import opportunity_close
 from projects.models import Stage
@@ -39,7 +39,7 @@ def signed_contract(owner, finance):
             {"due_on": "2030-01-01", "amount": Decimal("400")},
         ],
     )
-    contract = contract_flow.contract_flow_submit(contract=contract, by=owner)  # no rule: approved
+    contract = contract_submit(contract=contract, by=owner)  # no rule: approved
     return contract_sign(contract=contract, by=owner, signed_on="2020-01-01")
 
 

@@ -7,18 +7,21 @@ from django.http import Http404
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
+from approvals.rules import NO_APPROVER
+from approvals.services import (
+    ALREADY_DECIDED,
+    NOT_YOUR_TASK,
+    ApprovalConflict,
+    Decision,
+    approval_decide,
+)
 from crm.models import Notification
 from projects.models import QuoteDecision, QuoteStatus
 from projects.quotes.flows import QuoteApprovalFlow
 from projects.quotes.services import (
-    ALREADY_DECIDED,
-    NO_APPROVER,
     NOT_WITHDRAWABLE,
-    NOT_YOUR_TASK,
     OWN_DOCUMENT,
     REASON_REQUIRED,
-    ApprovalConflict,
-    quote_decide,
     quote_processes,
     quote_revise,
     quote_submit,
@@ -81,13 +84,15 @@ def test_approve_through_two_levels_freezes_the_quote(org, rules):
     quote = quote_submit(quote=make_quote(org.rep, discount=25), by=org.rep)
     assert [s["role"] for s in quote.approval_chain] == ["sales_manager", "branch_manager"]
 
-    quote_decide(task_id=open_step(quote).pk, by=org.manager, approve=True, comment="ok")
+    approval_decide(
+        task_id=open_step(quote).pk, by=org.manager, decision=Decision.APPROVE, comment="ok"
+    )
     quote.refresh_from_db()
     assert quote.status == QuoteStatus.SUBMITTED
     second = open_step(quote)
     assert (second.owner, second.data["level"]) == (org.branch_mgr, 2)
 
-    quote_decide(task_id=second.pk, by=org.branch_mgr, approve=True)
+    approval_decide(task_id=second.pk, by=org.branch_mgr, decision=Decision.APPROVE)
     quote.refresh_from_db()
 
     assert quote.status == QuoteStatus.APPROVED and quote.approved_at is not None
@@ -110,11 +115,15 @@ def test_reject_returns_the_quote_to_draft_with_the_reason(org, rules):
     quote = quote_submit(quote=make_quote(org.rep, discount=25), by=org.rep)
 
     with pytest.raises(ValidationError) as refused:
-        quote_decide(task_id=open_step(quote).pk, by=org.manager, approve=False, comment="  ")
+        approval_decide(
+            task_id=open_step(quote).pk, by=org.manager, decision=Decision.REJECT, comment="  "
+        )
     assert REASON_REQUIRED in refused.value.message_dict["comment"]
     assert quote.decisions.count() == 1 and open_step(quote).status == STATUS.ASSIGNED
 
-    quote_decide(task_id=open_step(quote).pk, by=org.manager, approve=False, comment="Too cheap")
+    approval_decide(
+        task_id=open_step(quote).pk, by=org.manager, decision=Decision.REJECT, comment="Too cheap"
+    )
     quote.refresh_from_db()
 
     assert quote.status == QuoteStatus.DRAFT
@@ -136,7 +145,7 @@ def test_wrong_role_and_other_users_cannot_decide_and_nothing_changes(org, rules
 
     for outsider in (org.rep_b, org.branch_mgr, org.rep2, org.secretary):
         with pytest.raises(PermissionDenied) as refused:
-            quote_decide(task_id=step.pk, by=outsider, approve=True)
+            approval_decide(task_id=step.pk, by=outsider, decision=Decision.APPROVE)
         assert str(refused.value) == str(NOT_YOUR_TASK)
 
     step.refresh_from_db()
@@ -159,7 +168,7 @@ def test_submitter_never_approves_their_own_quote_even_holding_the_role(org, rul
         owner=None, status=STATUS.NEW, data={**step.data, "approvers": [org.manager.pk]}
     )
     with pytest.raises(PermissionDenied) as refused:
-        quote_decide(task_id=step.pk, by=org.manager, approve=True)
+        approval_decide(task_id=step.pk, by=org.manager, decision=Decision.APPROVE)
     assert str(refused.value) == str(OWN_DOCUMENT)
     assert kinds(quote) == [(K.SUBMITTED, "manager")]
 
@@ -191,7 +200,7 @@ def test_withdraw_before_the_first_decision_only(org, rules):
     assert kinds(quote)[-1] == (K.WITHDRAWN, "rep")
 
     quote = quote_submit(quote=quote, by=org.rep)
-    quote_decide(task_id=open_step(quote).pk, by=org.manager, approve=True)
+    approval_decide(task_id=open_step(quote).pk, by=org.manager, decision=Decision.APPROVE)
     with pytest.raises(ValidationError) as refused:
         quote_withdraw(quote=quote, by=org.rep)
     assert refused.value.messages == [str(NOT_WITHDRAWABLE)]
@@ -206,10 +215,10 @@ def test_deciding_a_withdrawn_or_decided_step_is_refused_with_who_decided(org, r
     assert step.owner is None and sorted(step.data["approvers"]) == sorted(
         [org.manager.pk, manager2.pk]
     )
-    quote_decide(task_id=step.pk, by=org.manager, approve=True)
+    approval_decide(task_id=step.pk, by=org.manager, decision=Decision.APPROVE)
 
     with pytest.raises(ApprovalConflict) as refused:
-        quote_decide(task_id=step.pk, by=manager2, approve=False, comment="no")
+        approval_decide(task_id=step.pk, by=manager2, decision=Decision.REJECT, comment="no")
 
     assert refused.value.message == ALREADY_DECIDED % {
         "user": "manager",
@@ -238,12 +247,14 @@ def test_each_new_step_notifies_its_approvers_and_the_end_notifies_the_submitter
     assert note.url in mailoutbox[0].body and mailoutbox[0].body.count("http") == 1
 
     with django_capture_on_commit_callbacks(execute=True):
-        quote_decide(task_id=step.pk, by=org.manager, approve=True)
+        approval_decide(task_id=step.pk, by=org.manager, decision=Decision.APPROVE)
     assert Notification.objects.filter(recipient=org.branch_mgr).count() == 1
     assert mailoutbox[-1].to == ["branch_mgr@example.com"]
 
     with django_capture_on_commit_callbacks(execute=True):
-        quote_decide(task_id=open_step(quote).pk, by=org.branch_mgr, approve=False, comment="No")
+        approval_decide(
+            task_id=open_step(quote).pk, by=org.branch_mgr, decision=Decision.REJECT, comment="No"
+        )
     outcome = Notification.objects.get(recipient=org.rep)
     assert outcome.title == f"Quote {quote} was rejected"
     assert outcome.body.endswith(": No") and outcome.url == quote.get_absolute_url()
@@ -261,11 +272,11 @@ def test_two_approvers_deciding_at_once_record_exactly_one_decision(org):
 
     outcomes = at_once(
         {
-            "manager": lambda: quote_decide(
-                task_id=step.pk, by=org.manager, approve=True, comment="mine"
+            "manager": lambda: approval_decide(
+                task_id=step.pk, by=org.manager, decision=Decision.APPROVE, comment="mine"
             ),
-            "manager2": lambda: quote_decide(
-                task_id=step.pk, by=manager2, approve=False, comment="mine"
+            "manager2": lambda: approval_decide(
+                task_id=step.pk, by=manager2, decision=Decision.REJECT, comment="mine"
             ),
         }
     )
@@ -287,7 +298,7 @@ def test_two_approvers_deciding_at_once_record_exactly_one_decision(org):
 def test_demo_quotes_cover_every_state_and_fill_the_managers_inboxes(org):
     import io
 
-    from projects.models import ApprovalRule
+    from approvals.models import ApprovalRule
     from projects.quotes.demo import (
         DEMO_TERMS,
         seed_quotes,

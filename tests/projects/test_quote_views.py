@@ -11,11 +11,11 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from approvals.services import NOT_YOUR_TASK
 from crm.models import Notification
 from projects.models import Product, Quote, QuoteDecision, QuoteStatus
 from projects.quotes.flows import QuoteApprovalFlow
 from projects.quotes.services import (
-    NOT_YOUR_TASK,
     OWN_DOCUMENT,
     REASON_REQUIRED,
     quote_submit,
@@ -337,8 +337,11 @@ def test_quote_detail_query_count_is_pinned(client, org, rules, django_assert_nu
     # more lines, versions and decisions: the same number of queries
     products = list(Product.objects.order_by("code")[:4])
     bigger = make_quote(org.rep, discount=25)
+    from approvals.services import (
+        Decision,
+        approval_decide,
+    )
     from projects.quotes.services import (
-        quote_decide,
         quote_revise,
         quote_update,
     )
@@ -349,8 +352,10 @@ def test_quote_detail_query_count_is_pinned(client, org, rules, django_assert_nu
         lines=[{"product": p, "quantity": 2, "discount": 25} for p in products],
     )
     bigger = quote_submit(quote=bigger, by=org.rep)
-    quote_decide(task_id=step_of(bigger).pk, by=org.manager, approve=True, comment="ok")
-    quote_decide(task_id=step_of(bigger).pk, by=org.branch_mgr, approve=True)
+    approval_decide(
+        task_id=step_of(bigger).pk, by=org.manager, decision=Decision.APPROVE, comment="ok"
+    )
+    approval_decide(task_id=step_of(bigger).pk, by=org.branch_mgr, decision=Decision.APPROVE)
     revision = quote_revise(quote=bigger, by=org.rep)
     with django_assert_num_queries(QUOTE_DETAIL_QUERIES - 1):  # no open step
         response = client.get(bigger.get_absolute_url())

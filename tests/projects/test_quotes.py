@@ -8,16 +8,23 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
+from approvals.models import ApprovalRule, DocumentType
+from approvals.rules import (
+    approval_chain,
+    step_approvers,
+)
 from crm.models import Role
 from projects.catalogue.demo import seed_products
-from projects.models import ApprovalRule, DocumentType, Product, Quote, QuoteStatus
+from projects.models import (
+    Product,
+    Quote,
+    QuoteStatus,
+)
 from projects.quotes.services import (
-    approval_chain,
     quote_chain,
     quote_create,
     quote_revise,
     quote_update,
-    step_approvers,
 )
 from tests.factories import make_opportunity, make_quote
 
