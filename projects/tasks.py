@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from projects.contracts import services as contracts
+
 
 @shared_task(name="projects.mark_overdue_instalments")
 def mark_overdue_instalments() -> int:
     """Daily (Celery beat): overdue instalments and their dunning to-dos."""
-    from projects.contracts.services import mark_overdue_instalments as run
-
-    return run()
+    return contracts.mark_overdue_instalments()

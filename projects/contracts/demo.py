@@ -16,6 +16,7 @@ from django.utils import timezone
 from approvals.models import ApprovalRule, DocumentType
 from crm.models import Role
 from customers.models import Customer
+from projects.catalogue.demo import seed_products
 from projects.contracts.services import (
     contract_create,
     contract_set_plan,
@@ -32,6 +33,7 @@ from projects.models import (
     Stage,
 )
 from projects.orders import steps as order_flow
+from projects.orders.selectors import open_order_task
 from projects.orders.services import order_create
 
 User = get_user_model()
@@ -66,8 +68,6 @@ def seed_contract_rules() -> int:
 
 def seed_orders(stdout) -> None:
     """Rules, demo orders and contracts; prints what it added."""
-    from projects.catalogue.demo import seed_products
-
     seed_products()
     rules = seed_contract_rules()
     stdout.write(f"orders: {rules} contract approval rules created")
@@ -91,8 +91,6 @@ def seed_orders(stdout) -> None:
 
 
 def _act(order, by, action, **params):
-    from projects.orders.selectors import open_order_task
-
     return order_flow.order_task_act(
         task_id=open_order_task(order).pk, by=by, action=action, **params
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow import flow
 
 from approvals.flows import ApprovalFlow, approval_step
+from approvals.services import Decision
 from projects.contracts import services
 from projects.contracts.views import ContractDecisionView
 from projects.models import Contract, ContractApprovalProcess
@@ -35,6 +36,9 @@ class ContractApprovalFlow(ApprovalFlow, flow.Flow):
     reason_required = services.REASON_REQUIRED
     step_closed = services.STEP_CLOSED
 
+    #: A contract is often sent back for its wording rather than refused.
+    decisions = (Decision.APPROVE, Decision.RETURN, Decision.REJECT)
+
     approve = approval_step(title=_("Approve contract"), permission="projects.approve_contract")
 
     def step_title(self, document):
@@ -49,4 +53,4 @@ class ContractApprovalFlow(ApprovalFlow, flow.Flow):
         }
 
     def approval_finished(self, *, process, outcome):
-        services.contract_approval_finished(process=process, approved=outcome == "approved")
+        services.contract_approval_finished(process=process, outcome=outcome)

@@ -199,9 +199,10 @@ def contract_processes(contract: Contract):
     ).order_by("-created", "-id")
 
 
-def contract_approval_finished(*, process, approved: bool) -> Contract:
-    """The last step approved or a step rejected: the contract is approved
-    (ready to sign) or back to draft; the submitter hears of it."""
+def contract_approval_finished(*, process, outcome: str) -> Contract:
+    """The last step approved, or a step rejected or returned: the contract
+    is approved (ready to sign) or back to draft; the submitter hears of it."""
+    approved = outcome == "approved"
     contract = Contract.objects.select_for_update(of=("self",)).get(pk=process.artifact_object_id)
     if contract.status != ContractStatus.SUBMITTED:
         return contract
@@ -217,6 +218,12 @@ def contract_approval_finished(*, process, approved: bool) -> Contract:
         contract.status = ContractStatus.APPROVED
         title = lambda: _("Contract %(contract)s was approved") % {"contract": contract}  # noqa: E731
         body = lambda: gettext("You can sign it now.")  # noqa: E731
+    elif outcome == "returned":
+        contract.status = ContractStatus.DRAFT
+        title = lambda: (  # noqa: E731
+            _("Contract %(contract)s was returned for changes") % {"contract": contract}
+        )
+        body = lambda: _("%(user)s: %(reason)s") % {"user": who, "reason": reason}  # noqa: E731
     else:
         contract.status = ContractStatus.DRAFT
         title = lambda: _("Contract %(contract)s was rejected") % {"contract": contract}  # noqa: E731

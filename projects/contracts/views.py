@@ -31,7 +31,7 @@ from projects.contracts.forms import (
     MilestoneFormSet,
     SignForm,
 )
-from projects.models import Contract, ContractStatus, Quote
+from projects.models import Contract, ContractStatus, Opportunity, Quote
 from projects.orders.views import PAGE_SIZE, error_messages, step_link
 from projects.quotes.views import listed_customer
 
@@ -297,8 +297,6 @@ class ContractCreateView(View):
     quote (``quote``), POST only; then on to its execution plan."""
 
     def post(self, request):
-        from projects.models import Opportunity
-
         quote = opportunity = None
         if request.POST.get("quote"):
             quote = access_object(Quote.objects.all(), user=request.user, pk=request.POST["quote"])

@@ -8,10 +8,13 @@ from django.utils.translation import gettext
 from django.views.generic import TemplateView
 
 from crm.scope import access_object, load_scopes
+from customers.models import Customer
+from customers.selectors import access_customer
 from projects.contracts import selectors as contract_selectors
-from projects.models import Contract, Quote, SalesOrder
+from projects.models import Contract, Opportunity, Quote, QuoteStatus, SalesOrder, Stage
 from projects.orders import selectors as order_selectors
 from projects.orders.views import step_link
+from projects.quotes.selectors import quotes_visible_to
 
 
 class MyTasksView(TemplateView):
@@ -52,9 +55,6 @@ class DealDocumentsView(TemplateView):
     template_name = "projects/orders/deal_documents.html"
 
     def get_context_data(self, **kwargs):
-        from projects.models import Opportunity, QuoteStatus, Stage
-        from projects.quotes.selectors import quotes_visible_to
-
         context = super().get_context_data(**kwargs)
         user = self.request.user
         load_scopes(user, [Opportunity, Quote, SalesOrder, Contract])  # one query for the four
@@ -96,9 +96,6 @@ class CustomerDocumentsView(TemplateView):
     template_name = "projects/orders/customer_documents.html"
 
     def get_context_data(self, **kwargs):
-        from customers.models import Customer
-        from customers.selectors import access_customer
-
         context = super().get_context_data(**kwargs)
         user = self.request.user
         load_scopes(user, [Customer, SalesOrder, Contract])  # one query for the three scopes

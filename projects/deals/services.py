@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.handover import employees_in_scope
 from crm.scope import lock_object
-from customers.models import Contact, Customer, LifecycleStage
+from customers.models import Contact, Customer, CustomerType, LifecycleStage
 from customers.services import customer_change_stage, follow_up_create
 from projects.deals.signals import stages_changed
 from projects.models import (
@@ -406,8 +406,6 @@ def member_remove(*, opportunity: Opportunity, user, by) -> None:
 def partner_add(
     *, opportunity: Opportunity, partner: Customer, role: str, by, note: str = ""
 ) -> OpportunityPartner:
-    from customers.models import CustomerType
-
     locked = _lock(opportunity, by)
     _check_can_change(locked, by)
     if partner.type not in (CustomerType.PARTNER, CustomerType.DISTRIBUTOR):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -565,8 +566,6 @@ class EvaluateView(DealActionView):
     form_name = "evaluation_form"
 
     def build_form(self, data):
-        from django.db.models import Prefetch
-
         questions = list(
             Question.objects.filter(process_id=self.deal.process_id, is_active=True)
             .prefetch_related(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,7 @@ from viewflow.workflow.status import STATUS
 from approvals.registry import flow_for
 from approvals.rules import step_approvers
 from approvals.services import ApprovalConflict, display_name
+from crm.notifications import notify
 from projects.models import OrderStatus, SalesOrder, SalesOrderProcess
 from projects.orders import services as orders
 
@@ -78,8 +80,6 @@ def may_act(user, task) -> bool:
 
 def order_processes(order: SalesOrder):
     """The flow runs (one per submission) of ``order``, newest first."""
-    from django.contrib.contenttypes.models import ContentType
-
     return SalesOrderProcess.objects.filter(
         artifact_content_type=ContentType.objects.get_for_model(SalesOrder),
         artifact_object_id=order.pk,
@@ -184,8 +184,6 @@ def order_task_act(*, task_id: int, by, action: str, **params):
 
 def order_flow_finished_rejected(*, process) -> None:
     """The flow ends after a review sent the order back: the rep hears why."""
-    from crm.notifications import notify
-
     order = SalesOrder.objects.get(pk=process.artifact_object_id)
     reason = order.rejection_reason
     notify(
@@ -197,8 +195,6 @@ def order_flow_finished_rejected(*, process) -> None:
 
 
 def order_flow_completed(*, process) -> None:
-    from crm.notifications import notify
-
     order = SalesOrder.objects.get(pk=process.artifact_object_id)
     if order.status == OrderStatus.COMPLETED:
         notify(

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
+from viewflow.workflow.models import Task
 
 from approvals.models import ApprovalRule, DocumentType
 from approvals.services import Decision, approval_decide
@@ -72,8 +73,6 @@ def seed_rules() -> int:
 
 
 def _pending_step(quote: Quote):
-    from viewflow.workflow.models import Task
-
     return Task.objects.get(
         process__artifact_object_id=quote.pk,
         flow_task_type="HUMAN",

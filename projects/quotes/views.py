@@ -22,6 +22,7 @@ from approvals.services import ApprovalConflict, Decision, may_decide
 from approvals.views import ApprovalDecisionView
 from crm.paging import page_number
 from crm.scope import access_object
+from customers.selectors import access_customer
 from projects.models import Opportunity, Quote, QuoteStatus, Stage
 from projects.quotes import selectors
 from projects.quotes import services as quotes
@@ -49,8 +50,6 @@ def _errors(exc: ValidationError) -> list[str]:
 def listed_customer(request):
     """The customer a document list is narrowed to (``?customer=<pk>``, as
     the customer page's cards link), 404 outside the user's scope."""
-    from customers.selectors import access_customer
-
     value = request.GET.get("customer", "")
     if not value.isdigit():
         return None
@@ -99,8 +98,6 @@ class CustomerQuotesView(TemplateView):
     template_name = "projects/quotes/customer_quotes.html"
 
     def get_context_data(self, **kwargs):
-        from customers.selectors import access_customer
-
         context = super().get_context_data(**kwargs)
         customer = access_customer(user=self.request.user, pk=kwargs["pk"])
         rows = list(

@@ -32,9 +32,7 @@ def test_every_task_documented_as_periodic_is_scheduled():
     celery_app.finalize()
     scheduled = {entry["task"] for entry in celery_app.conf.beat_schedule.values()}
     periodic = {
-        name
-        for name, task in celery_app.tasks.items()
-        if "(Celery beat)" in (task.__doc__ or "")
+        name for name, task in celery_app.tasks.items() if "(Celery beat)" in (task.__doc__ or "")
     }
     assert periodic, "no task says it is periodic"
     assert periodic <= scheduled
