@@ -8,13 +8,10 @@ reached by its id only within the scope it was computed for (else 404).
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import formats, timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -33,16 +30,11 @@ from analytics.snapshots import (
     snapshots_for,
 )
 from crm.charts import chart_scripts
-from projects.deals.services import stage_set_probability
-from projects.models import Process, Product, Stage, localised
+from crm.redirects import safe_next
+from projects.models import Process, Product, localised
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOT_COMPUTED_YET = gettext_lazy("The figures are not computed yet; try again in a moment.")
-NO_SUCCESS_RATE = gettext_lazy("This stage has no success rate in the period (no closed deals).")
-PROBABILITY_UPDATED = gettext_lazy(
-    "The default probability of %(stage)s is now %(probability)s%% (the funnel's success rate)."
-)
-STAGE_NOT_IN_FUNNEL = gettext_lazy("This stage is not part of the funnel.")
 
 TITLES = {
     Snapshot.Kind.FUNNEL: gettext_lazy("Sales funnel"),
@@ -99,13 +91,19 @@ def snapshot_context(
         context["column_keys"] = ["process", "stage", *(k for k, _l in exports.funnel_columns())]
         context["chart"] = charts.snapshot_chart(snapshot)
         context["rows"] = [
-            {"stage": stage["stage"], "cells": cells}
+            {
+                "stage": stage["stage"],
+                "cells": cells,
+                "success_rate": (
+                    None if stage["success_rate"] is None else round(stage["success_rate"] * 100)
+                ),
+            }
             for stage, cells in zip(figures["stages"], rows, strict=True)
         ]
         context["may_set_probability"] = admin_actions and request.user.has_perm(
             "projects.change_stage"
         )
-        context["success_rate_url"] = reverse("analytics:success_rate", kwargs={"pk": snapshot.pk})
+        context["success_rate_url"] = reverse("projects:stage_probability")
     elif snapshot.kind == Snapshot.Kind.FORECAST:
         headers, rows = exports.forecast_table(figures)
         context["column_keys"] = exports.FORECAST_KEYS
@@ -198,12 +196,7 @@ def snapshot_status(request, pk):
 
 
 def _back(request, snapshot: Snapshot):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect("analytics:snapshot", pk=snapshot.pk)
+    return redirect(safe_next(request, reverse("analytics:snapshot", kwargs={"pk": snapshot.pk})))
 
 
 def snapshot_recompute_view(request, pk):
@@ -238,40 +231,6 @@ def snapshot_export(request, pk):
     name = f"{snapshot.kind}-{snapshot.parameters.get('start', '')}-{computed:%Y%m%d-%H%M}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-def success_rate_apply(request, pk):
-    """Admins: copy a stage's success rate in this funnel into the stage's
-    default win probability ("update the funnel's success rate")."""
-    snapshot, _scope = access_snapshot(user=request.user, pk=pk)  # 404 before 405
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    if not request.user.has_perm("projects.change_stage"):
-        raise PermissionDenied
-    if snapshot.kind != Snapshot.Kind.FUNNEL or not snapshot.figures:
-        raise Http404("No funnel figures.")
-    raw = request.POST.get("stage", "")
-    row = next(
-        (r for r in snapshot.figures["stages"] if str(r["stage"]) == raw),
-        None,
-    )
-    if row is None:
-        messages.error(request, STAGE_NOT_IN_FUNNEL)
-        return _back(request, snapshot)
-    if row["success_rate"] is None:
-        messages.error(request, NO_SUCCESS_RATE)
-        return _back(request, snapshot)
-    stage = Stage.objects.get(pk=row["stage"])
-    probability = round(row["success_rate"] * 100)
-    try:
-        stage = stage_set_probability(stage=stage, probability=probability, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return _back(request, snapshot)
-    messages.success(
-        request, PROBABILITY_UPDATED % {"stage": stage, "probability": stage.probability}
-    )
-    return _back(request, snapshot)
 
 
 #: Months of expected closes the dashboard's forecast shows.
@@ -330,5 +289,4 @@ urlpatterns = [
     path("snapshots/<int:pk>/status/", snapshot_status, name="snapshot_status"),
     path("snapshots/<int:pk>/recompute/", snapshot_recompute_view, name="snapshot_recompute"),
     path("snapshots/<int:pk>/export/", snapshot_export, name="snapshot_export"),
-    path("snapshots/<int:pk>/success-rate/", success_rate_apply, name="success_rate"),
 ]

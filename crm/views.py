@@ -7,13 +7,13 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
 from crm.middleware import SESSION_LANGUAGE_KEY
 from crm.panels import today_panels
+from crm.redirects import safe_next
 from crm.services import employee_set_language
 
 
@@ -35,12 +35,7 @@ class TodayView(TemplateView):
 def set_language(request: HttpRequest) -> HttpResponseRedirect:
     """Switch the UI language; remembered for the user (and in a cookie)."""
     language = request.POST.get("language", "")
-    next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = "/"
-    response = HttpResponseRedirect(next_url)
+    response = HttpResponseRedirect(safe_next(request, "/"))
     if language not in dict(settings.LANGUAGES):
         return response
     if request.user.is_authenticated:

@@ -19,11 +19,11 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from crm.redirects import safe_next
 from crm.viewsets import ScopedDetailView
 from customers import selectors, services
 from customers.forms_360 import ArchiveForm, ContactForm, FollowUpForm, StageChangeForm
@@ -183,15 +183,6 @@ def _customer_url(customer_or_pk, anchor: str = "") -> str:
     pk = getattr(customer_or_pk, "pk", customer_or_pk)
     url = reverse("customers:customer:detail", kwargs={"pk": pk})
     return f"{url}#{anchor}" if anchor else url
-
-
-def _next_url(request, default: str) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
 
 
 def _archived_refusal(request, customer: Customer, anchor: str):
@@ -488,7 +479,7 @@ class NextStepDoneView(View):
         services.follow_up_complete_next_step(follow_up=self.follow_up, by=request.user)
         messages.success(request, NEXT_STEP_DONE % {"step": self.follow_up.next_step})
         return HttpResponseRedirect(
-            _next_url(request, _customer_url(self.follow_up.customer_id, "follow-ups"))
+            safe_next(request, _customer_url(self.follow_up.customer_id, "follow-ups"))
         )
 
 

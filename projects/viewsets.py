@@ -16,6 +16,7 @@ from projects.contracts import views as contract_views
 from projects.contracts import views_documents
 from projects.contracts.flows import ContractApprovalFlow
 from projects.contracts.viewsets import ContractViewset
+from projects.deals.views_stages import StageProbabilityView
 from projects.deals.views_today import TodayDealsView
 from projects.deals.viewsets import BoardViewset, OpportunityViewset, PoolViewset
 from projects.orders.flows import SalesOrderFlow
@@ -30,7 +31,10 @@ class ProjectsApp(CrmApplication):
     icon = "trending_up"
     app_name = "projects"
     viewsets = [OpportunityViewset(), BoardViewset(), PoolViewset()]
-    urlpatterns = [path("today/", TodayDealsView.as_view(), name="today")]
+    urlpatterns = [
+        path("today/", TodayDealsView.as_view(), name="today"),
+        path("stage-probability/", StageProbabilityView.as_view(), name="stage_probability"),
+    ]
 
 
 class QuotesApp(CrmApplication):

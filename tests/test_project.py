@@ -81,3 +81,19 @@ def test_department_parent_must_be_in_the_same_branch_and_not_below_itself(org):
     with pytest.raises(ValidationError):
         org.east_sales.full_clean()
     assert Department.objects.get(pk=org.east_sales.pk).parent is None
+
+
+def test_analytics_only_reads():
+    """analytics imports no other app's services: it writes nothing of theirs."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "analytics"
+    writes = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                app, _, rest = node.module.partition(".")
+                if app != "analytics" and (rest.endswith("services") or ".services." in rest):
+                    writes.append(f"{path.name}: {node.module}")
+    assert writes == []

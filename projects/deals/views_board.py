@@ -19,12 +19,12 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from crm.paging import page_number
+from crm.redirects import safe_next
 from projects.deals import selectors, services
 from projects.deals.forms import EmployeeChoiceField
 from projects.deals.views_workspace import (
@@ -131,14 +131,9 @@ class BoardMoveView(View):
         return HttpResponseRedirect(self._back())
 
     def _back(self) -> str:
-        candidate = self.request.POST.get("next") or self.request.GET.get("next") or ""
-        if candidate and url_has_allowed_host_and_scheme(
-            candidate,
-            allowed_hosts={self.request.get_host()},
-            require_https=self.request.is_secure(),
-        ):
-            return candidate
-        return reverse("projects:board:index") + f"?process={self.deal.process_id}"
+        return safe_next(
+            self.request, reverse("projects:board:index") + f"?process={self.deal.process_id}"
+        )
 
     def _refuse(self, message, status=400):
         message = str(message)

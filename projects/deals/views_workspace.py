@@ -20,13 +20,13 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from crm.charts import chart_html, chart_scripts
 from crm.history import history_rows
+from crm.redirects import safe_next
 from customers.forms_360 import FollowUpForm
 from customers.models import Contact
 from projects.deals import selectors, services
@@ -90,15 +90,6 @@ def deal_url(deal_or_pk, anchor: str = "") -> str:
 
 def _person(user) -> str:
     return user.get_full_name() or user.get_username()
-
-
-def _safe_next(request, default: str) -> str:
-    candidate = request.POST.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
 
 
 def stage_path(deal: Opportunity, stages: list[Stage]) -> tuple[list[dict], list[dict]]:
@@ -511,7 +502,7 @@ class TodoDoneView(_RemoveView):
 
     def post(self, request, pk):
         response = super().post(request, pk)
-        return HttpResponseRedirect(_safe_next(request, response.url))
+        return HttpResponseRedirect(safe_next(request, response.url))
 
 
 class CommentAddView(DealActionView):

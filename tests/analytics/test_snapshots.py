@@ -270,7 +270,7 @@ def test_a_user_outside_the_scope_gets_404_on_every_snapshot_url(
     for name in ("snapshot", "snapshot_status", "snapshot_export"):
         url = reverse(f"analytics:{name}", kwargs={"pk": team_funnel.pk})
         assert client.get(url).status_code == 404, url
-    for name in ("snapshot_recompute", "success_rate"):
+    for name in ("snapshot_recompute",):
         url = reverse(f"analytics:{name}", kwargs={"pk": team_funnel.pk})
         assert client.post(url, {"stage": 1}).status_code == 404, url
         assert client.get(url).status_code == 404, url
@@ -289,10 +289,11 @@ def test_admin_copies_the_success_rate_into_the_default_probability(
     client, org, stages, team_funnel, admin_user
 ):
     client.force_login(admin_user)
-    url = reverse("analytics:success_rate", kwargs={"pk": team_funnel.pk})
+    url = reverse("projects:stage_probability")
     page = client.get(reverse("analytics:snapshot", kwargs={"pk": team_funnel.pk}))
     assert b'data-action="success-rate"' in page.content
-    response = client.post(url, {"stage": stages["lead"].pk}, follow=True)
+    assert b'name="probability" value="50"' in page.content  # the funnel's success rate
+    response = client.post(url, {"stage": stages["lead"].pk, "probability": "50"}, follow=True)
     assert response.status_code == 200
     stages["lead"].refresh_from_db()
     assert stages["lead"].probability == 50
@@ -301,7 +302,10 @@ def test_admin_copies_the_success_rate_into_the_default_probability(
 
 def test_a_stage_without_success_rate_is_left_alone(client, stages, team_funnel, admin_user):
     client.force_login(admin_user)
-    url = reverse("analytics:success_rate", kwargs={"pk": team_funnel.pk})
+    page = client.get(reverse("analytics:snapshot", kwargs={"pk": team_funnel.pk}))
+    row = page.content.decode().split(f'data-stage="{stages["tender"].pk}"')[1].split("</tr>")[0]
+    assert 'data-action="success-rate"' not in row  # nothing to copy
+    url = reverse("projects:stage_probability")
     response = client.post(url, {"stage": stages["tender"].pk}, follow=True)
     assert "no success rate" in response.content.decode()
     stages["tender"].refresh_from_db()
@@ -312,8 +316,8 @@ def test_others_may_not_change_probabilities(client, org, stages, team_funnel):
     client.force_login(org.manager)  # sees the funnel, may not change stages
     page = client.get(reverse("analytics:snapshot", kwargs={"pk": team_funnel.pk}))
     assert b'data-action="success-rate"' not in page.content
-    url = reverse("analytics:success_rate", kwargs={"pk": team_funnel.pk})
-    assert client.post(url, {"stage": stages["lead"].pk}).status_code == 403
+    url = reverse("projects:stage_probability")
+    assert client.post(url, {"stage": stages["lead"].pk, "probability": "50"}).status_code == 403
     stages["lead"].refresh_from_db()
     assert stages["lead"].probability == 10
 
