@@ -13,3 +13,8 @@ class ApprovalsConfig(AppConfig):
     role_permissions = {
         "admin": ["add_approvalrule", "change_approvalrule", "view_approvalrule"],
     }
+
+    def ready(self) -> None:
+        from approvals import handover
+
+        handover.register()

@@ -5,9 +5,17 @@ leaving user move, with department and branch following the new owner. A
 model narrows what moves by defining ``handover_queryset(queryset)`` as a
 classmethod (e.g. only open tasks). Customers belong to the company, not to
 the rep: nothing is lost, and every moved record gets a history entry.
+
+What a user holds without owning it -- to-dos assigned to them, approval
+steps they claimed or may decide -- moves through ``handover_steps``: each
+app registers a :class:`HandoverStep` from its ``AppConfig.ready``; its
+``perform`` runs in the handover's transaction and keeps its own history.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -22,6 +30,29 @@ HANDOVER_TO_SELF = _("Choose two different employees.")
 HANDOVER_TO_INACTIVE = _("Records can only be handed over to an active employee.")
 HANDOVER_OUTSIDE_SCOPE = _("You can only hand over between employees within your data scope.")
 BATCH = 2000
+
+
+@dataclass(frozen=True)
+class HandoverStep:
+    """Something else a leaving user holds (``key`` names it in the
+    handover's summary, ``label`` on the preview): ``count(from_user)`` says how
+    much, ``perform(from_user=, to_user=, by=, reason=)`` moves it and says
+    how much moved."""
+
+    key: str
+    label: str
+    count: Callable[..., int]
+    perform: Callable[..., int]
+
+
+#: What later apps move on a handover besides owned records.
+handover_steps: list[HandoverStep] = []
+
+
+def register_handover_step(step: HandoverStep) -> HandoverStep:
+    if all(known.key != step.key for known in handover_steps):
+        handover_steps.append(step)
+    return step
 
 
 def handover_models() -> list[type[ScopedModel]]:
@@ -53,7 +84,7 @@ def handover_preview(*, from_user) -> list[tuple[str, int]]:
     return [
         (str(model._meta.verbose_name_plural), _records(model, from_user).count())
         for model in handover_models()
-    ]
+    ] + [(str(step.label), step.count(from_user)) for step in handover_steps]
 
 
 @transaction.atomic
@@ -88,6 +119,10 @@ def handover_perform(*, from_user, to_user, by, reason: str = "") -> Handover:
                 default_change_reason=reason or str(_("Handover")),
             )
         summary[model._meta.label] = len(records)
+    for step in handover_steps:
+        summary[step.key] = step.perform(
+            from_user=from_user, to_user=to_user, by=by, reason=reason
+        )
     return Handover.objects.create(
         from_user=from_user, to_user=to_user, by=by, reason=reason, summary=summary
     )

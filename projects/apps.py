@@ -74,13 +74,14 @@ class ProjectsConfig(AppConfig):
         # The flows register themselves with the approvals engine on import,
         # which services and selectors look them up through.
         from projects.contracts import flows as contract_flows  # noqa: F401
-        from projects.deals import panels, search_providers
+        from projects.deals import handover, panels, search_providers
         from projects.orders import flows as order_flows  # noqa: F401
         from projects.orders import panels as panels_orders
         from projects.quotes import flows as quote_flows  # noqa: F401
         from projects.quotes import panels as panels_quotes
 
         panels.register()
+        handover.register()
         panels_quotes.register()
         panels_orders.register()
         search_providers.register()
