@@ -14,6 +14,7 @@ class ApprovalRuleAdmin(admin.ModelAdmin):
         "document_type",
         "level",
         "discount_above",
+        "margin_below",
         "amount_above",
         "customer_type",
         "branch",
@@ -28,7 +29,15 @@ class ApprovalRuleAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "document_type", "level", "is_active"]}),
         (
             _("Applies when"),
-            {"fields": ["discount_above", "amount_above", "customer_type", "branch"]},
+            {
+                "fields": [
+                    "discount_above",
+                    "margin_below",
+                    "amount_above",
+                    "customer_type",
+                    "branch",
+                ]
+            },
         ),
         (_("Approved by"), {"fields": ["approver_role", "approver_user"]}),
     ]

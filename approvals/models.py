@@ -40,6 +40,14 @@ class ApprovalRule(models.Model):
         blank=True,
         validators=PERCENT,
     )
+    margin_below = models.DecimalField(
+        _("margin below (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Applies when the document's margin over its products' cost is lower."),
+    )
     amount_above = models.DecimalField(
         _("amount above"), max_digits=14, decimal_places=2, null=True, blank=True
     )

@@ -44,15 +44,22 @@ def approval_chain(
     document_type: str,
     amount: Decimal,
     discount: Decimal = Decimal("0"),
+    margin: Decimal | None = None,
     customer_type: str = "",
     branch_id: int | None = None,
 ) -> list[ChainStep]:
     """The steps the active rules require, in level order, each approver
-    once (at its first level). Empty: approved automatically."""
+    once (at its first level). Empty: approved automatically. A margin rule
+    applies when ``margin`` (%) is below its threshold; a document without a
+    margin (no revenue) meets no margin rule."""
     rules = (
         ApprovalRule.objects.filter(document_type=document_type, is_active=True)
         .filter(Q(discount_above__isnull=True) | Q(discount_above__lt=discount))
         .filter(Q(amount_above__isnull=True) | Q(amount_above__lt=amount))
+        .filter(
+            Q(margin_below__isnull=True)
+            | (Q(margin_below__gt=margin) if margin is not None else Q(pk__in=[]))
+        )
         .filter(Q(customer_type="") | Q(customer_type=customer_type))
         .filter(Q(branch__isnull=True) | Q(branch_id=branch_id))
         .select_related("approver_role")

@@ -23,7 +23,7 @@ _WORK = [
     "add_contract",
     "change_contract",
 ]
-_MANAGE = [*_WORK, "assign_opportunity"]
+_MANAGE = [*_WORK, "assign_opportunity", "set_line_price"]
 _SECRETARY = [*_VIEW, "review_salesorder", "deliver_salesorder"]
 _FINANCE = [*_VIEW, "finance_check_salesorder", "collect_salesorder", "record_payment_contract"]
 

@@ -30,6 +30,7 @@ from projects.models import (
     SalesOrderLine,
 )
 from projects.quotes.services import (
+    SET_LINE_PRICE,
     LineInput,
     line_tax,
     money,
@@ -56,9 +57,11 @@ def _lock(order: SalesOrder | int, by) -> SalesOrder:
     return lock_object(SalesOrder.objects.select_related("customer"), user=by, obj=order)
 
 
-def _priced_lines(order: SalesOrder, lines: Iterable[LineInput | Mapping]) -> list:
+def _priced_lines(
+    order: SalesOrder, lines: Iterable[LineInput | Mapping], *, may_set_price: bool
+) -> list:
     built = [
-        SalesOrderLine(order=order, **price_line(position, data))
+        SalesOrderLine(order=order, **price_line(position, data, may_set_price=may_set_price))
         for position, data in enumerate(lines, start=1)
     ]
     if not built:
@@ -120,7 +123,11 @@ def order_create(
         **fields,
     )
     order.assign_owner(by)
-    built = _priced_lines(order, lines)
+    # Prices of an approved quote were approved; typed ones are the catalogue's
+    # unless the user may set line prices.
+    built = _priced_lines(
+        order, lines, may_set_price=quote is not None or by.has_perm(SET_LINE_PRICE)
+    )
     order.full_clean(exclude=["number"])
     _save(order, by)
     order.number = f"SO{order.order_date:%Y%m}{order.pk:06d}"
@@ -142,7 +149,7 @@ def order_update(
         if name in fields:
             setattr(locked, name, fields[name])
     if lines is not None:
-        built = _priced_lines(locked, lines)
+        built = _priced_lines(locked, lines, may_set_price=by.has_perm(SET_LINE_PRICE))
         locked.lines.all().delete()
         SalesOrderLine.objects.bulk_create(built)
     _save(locked, by)

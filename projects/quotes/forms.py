@@ -51,6 +51,11 @@ class QuoteLineForm(forms.Form):
     )
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
 
+    def __init__(self, *args, may_set_price: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Without the ``set_line_price`` permission the catalogue's price applies.
+        self.fields["list_price"].disabled = not may_set_price
+
     def line(self) -> dict:
         data = self.cleaned_data
         return {

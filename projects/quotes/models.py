@@ -86,6 +86,9 @@ class Quote(ScopedModel):
         verbose_name = _("quote")
         verbose_name_plural = _("quotes")
         ordering = ["-created_at", "-id"]
+        permissions = [
+            ("set_line_price", _("Can give a line a list price other than the catalogue's"))
+        ]
         constraints = [
             models.UniqueConstraint(fields=["number", "version"], name="quote_number_version"),
         ]

@@ -51,6 +51,12 @@ NEGATIVE_PRICE = _("Prices cannot be negative.")
 INACTIVE_PRODUCT = _("This product is no longer sold.")
 NOT_SUBMITTABLE = _("Only a draft quote can be submitted.")
 CANNOT_CHANGE = _("You are not allowed to change quotes of this deal.")
+PRICE_LOCKED = _(
+    "The list price of %(product)s is the catalogue's, %(price)s; you may not change it."
+)
+
+#: Who may give a line a list price other than the catalogue's.
+SET_LINE_PRICE = "projects.set_line_price"
 
 
 def money(value: Decimal) -> Decimal:
@@ -66,14 +72,20 @@ class LineInput:
     description: str = ""
 
 
-def price_line(position: int, data: LineInput | Mapping) -> dict:
-    """The checked, priced values of one line (quotes and orders alike)."""
+def price_line(position: int, data: LineInput | Mapping, *, may_set_price: bool) -> dict:
+    """The checked, priced values of one line (quotes and orders alike). The
+    list price is the catalogue's unless ``may_set_price`` (the
+    ``set_line_price`` permission, or prices taken from an approved quote)."""
     if isinstance(data, Mapping):
         data = LineInput(**data)
     quantity = Decimal(data.quantity)
     discount = Decimal(data.discount or 0)
     list_price = Decimal(data.product.list_price if data.list_price is None else data.list_price)
     errors = []
+    if not may_set_price and money(list_price) != money(data.product.list_price):
+        errors.append(
+            PRICE_LOCKED % {"product": data.product, "price": money(data.product.list_price)}
+        )
     if quantity <= 0:
         errors.append(NEGATIVE_QUANTITY)
     if not Decimal("0") <= discount <= HUNDRED:
@@ -97,9 +109,15 @@ def price_line(position: int, data: LineInput | Mapping) -> dict:
     }
 
 
-def _line(quote: Quote, position: int, data: LineInput | Mapping) -> QuoteLine:
+def _line(
+    quote: Quote, position: int, data: LineInput | Mapping, *, may_set_price: bool
+) -> QuoteLine:
     description = data.get("description", "") if isinstance(data, Mapping) else data.description
-    return QuoteLine(quote=quote, description=description, **price_line(position, data))
+    return QuoteLine(
+        quote=quote,
+        description=description,
+        **price_line(position, data, may_set_price=may_set_price),
+    )
 
 
 def line_tax(line) -> Decimal:
@@ -112,7 +130,27 @@ def apply_totals(quote, lines: list) -> None:
     quote.list_total = money(sum((line.list_price * line.quantity for line in lines), Decimal("0")))
     quote.tax = money(sum((line_tax(line) for line in lines), Decimal("0")))
     quote.total = quote.subtotal + quote.tax
-    quote.max_discount = max((line.discount for line in lines), default=Decimal("0"))
+    quote.max_discount = max((catalogue_discount(line) for line in lines), default=Decimal("0"))
+
+
+def catalogue_discount(line) -> Decimal:
+    """A line's discount measured from the catalogue's list price, whatever
+    list price the line carries (a lower list price is a discount too)."""
+    catalogue = line.product.list_price
+    if not catalogue:
+        return Decimal(line.discount)
+    off = (catalogue - line.net_price) * HUNDRED / catalogue
+    return min(HUNDRED, max(Decimal("0"), off)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def lines_margin(lines) -> Decimal | None:
+    """The margin (%) of priced lines over their products' costs; ``None``
+    without revenue."""
+    revenue = sum((line.amount for line in lines), Decimal("0"))
+    if revenue <= 0:
+        return None
+    cost = sum((line.product.cost * line.quantity for line in lines), Decimal("0"))
+    return ((revenue - cost) * HUNDRED / revenue).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _check_can_change(by) -> None:
@@ -120,8 +158,12 @@ def _check_can_change(by) -> None:
         raise PermissionDenied(CANNOT_CHANGE)
 
 
-def _write_lines(quote: Quote, lines: Iterable[LineInput | Mapping]) -> list[QuoteLine]:
-    built = [_line(quote, position, data) for position, data in enumerate(lines, start=1)]
+def _write_lines(quote: Quote, lines: Iterable[LineInput | Mapping], by) -> list[QuoteLine]:
+    may_set_price = by.has_perm(SET_LINE_PRICE)
+    built = [
+        _line(quote, position, data, may_set_price=may_set_price)
+        for position, data in enumerate(lines, start=1)
+    ]
     if not built:
         raise ValidationError(NO_LINES)
     apply_totals(quote, built)
@@ -155,7 +197,7 @@ def quote_create(
     )
     if deal.owner is None:
         quote.assign_owner(by)
-    built = _write_lines(quote, lines)
+    built = _write_lines(quote, lines, by)
     quote._history_user = by
     quote.save()
     quote.number = f"QT{timezone.localdate():%Y}{quote.pk:06d}"
@@ -185,7 +227,7 @@ def quote_update(
         if name in fields:
             setattr(locked, name, fields[name])
     if lines is not None:
-        built = _write_lines(locked, lines)
+        built = _write_lines(locked, lines, by)
         locked.lines.all().delete()
         QuoteLine.objects.bulk_create(built)
     locked._history_user = by
@@ -251,10 +293,14 @@ def quote_revise(*, quote: Quote, by) -> Quote:
 
 
 def quote_chain(quote: Quote) -> list[ChainStep]:
+    """The approval the quote needs, judged against the catalogue: its
+    largest discount from the catalogue's prices and its margin over cost."""
+    lines = list(quote.lines.select_related("product"))
     return approval_chain(
         document_type=DocumentType.QUOTE,
         amount=quote.total,
-        discount=quote.max_discount,
+        discount=max((catalogue_discount(line) for line in lines), default=Decimal("0")),
+        margin=lines_margin(lines),
         customer_type=quote.customer.type,
         branch_id=quote.branch_id,
     )

@@ -30,6 +30,7 @@ from projects.quotes.forms import (
     QuoteForm,
     QuoteLineFormSet,
 )
+from projects.quotes.services import SET_LINE_PRICE
 
 PAGE_SIZE = 25
 
@@ -204,12 +205,18 @@ class QuoteCreateView(_QuoteFormView):
             raise PermissionDenied(quotes.CANNOT_CHANGE)
         deal = self._deal(request)
         return self.render_form(
-            request, form=QuoteForm(), formset=QuoteLineFormSet(prefix="lines"), opportunity=deal
+            request,
+            form=QuoteForm(),
+            formset=QuoteLineFormSet(prefix="lines", form_kwargs=_line_form_kwargs(request)),
+            opportunity=deal,
         )
 
     def post(self, request, *args, **kwargs):
         deal = self._deal(request)
-        form, formset = QuoteForm(request.POST), QuoteLineFormSet(request.POST, prefix="lines")
+        form, formset = (
+            QuoteForm(request.POST),
+            QuoteLineFormSet(request.POST, prefix="lines", form_kwargs=_line_form_kwargs(request)),
+        )
         if form.is_valid() and formset.is_valid():
             lines = [
                 f.line()
@@ -250,6 +257,7 @@ class QuoteUpdateView(_QuoteFormView):
         lines = selectors.quote_lines(quote)
         formset = QuoteLineFormSet(
             prefix="lines",
+            form_kwargs=_line_form_kwargs(request),
             initial=[
                 {
                     "product": line.product,
@@ -268,7 +276,10 @@ class QuoteUpdateView(_QuoteFormView):
 
     def post(self, request, pk):
         quote = self._quote(request, pk)
-        form, formset = QuoteForm(request.POST), QuoteLineFormSet(request.POST, prefix="lines")
+        form, formset = (
+            QuoteForm(request.POST),
+            QuoteLineFormSet(request.POST, prefix="lines", form_kwargs=_line_form_kwargs(request)),
+        )
         if form.is_valid() and formset.is_valid():
             lines = [
                 f.line()
@@ -350,6 +361,10 @@ class QuoteReviseView(_QuoteActionView):
             request, QUOTE_REVISED % {"version": revision.version, "number": revision.number}
         )
         return revision
+
+
+def _line_form_kwargs(request) -> dict:
+    return {"may_set_price": request.user.has_perm(SET_LINE_PRICE)}
 
 
 class QuoteDecisionView(ApprovalDecisionView):

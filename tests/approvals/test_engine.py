@@ -164,7 +164,7 @@ def test_returning_a_contract_sends_it_back_for_changes_with_the_reason(
     assert contract.status == ContractStatus.DRAFT
     assert (step.data["outcome"], step.data["comment"]) == ("returned", "付款条款改为30天")
     note = Notification.objects.filter(recipient=org.rep).latest("id")
-    assert "returned for changes" in note.title and "付款条款改为30天" in note.body
+    assert "退回修改" in note.title and "付款条款改为30天" in note.body  # in the rep's Chinese
 
 
 def test_the_contract_decision_page_offers_the_return(client, org, contract_rule):
