@@ -430,3 +430,23 @@ def lock_object(queryset, *, user, obj):
     404 -- how a service starts a write on a scoped record."""
     pk = getattr(obj, "pk", obj)
     return access_object(queryset.select_for_update(of=("self",)), user=user, pk=pk)
+
+
+def in_own_scope(user, record) -> bool:
+    """Whether ``record`` (a scoped record) is within ``user``'s own data
+    scope: theirs, their department subtree's, their branch's, or everyone's
+    -- not merely shared with them or reached through a team membership.
+    Seeing a record is ``visible_to``; acting on it as its owner or the
+    owner's manager is this. No query once the scope is loaded."""
+    if user is None or not user.is_authenticated:
+        return False
+    if record.owner_id is not None and record.owner_id == user.pk:
+        return True
+    scope = user_scope(user)
+    if scope.sees_all:
+        return True
+    if scope.level == "branch":
+        return record.branch_id is not None and record.branch_id == scope.branch_id
+    if scope.level == "department":
+        return record.department_id in scope.department_ids
+    return False

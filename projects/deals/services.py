@@ -20,6 +20,7 @@ from crm.handover import employees_in_scope
 from crm.scope import lock_object
 from customers.models import Contact, Customer, CustomerType, LifecycleStage
 from customers.services import customer_change_stage, follow_up_create
+from projects.deals.permissions import deal_rights
 from projects.deals.signals import stages_changed
 from projects.models import (
     Comment,
@@ -50,6 +51,7 @@ NOT_IN_POOL = _("This deal is no longer in the pool.")
 OWNER_OUTSIDE_SCOPE = _("You can only assign deals to active employees within your data scope.")
 CANNOT_ASSIGN = _("You are not allowed to assign deals.")
 CANNOT_CHANGE = _("You are not allowed to change this deal.")
+CANNOT_TAKE = _("Only the deal's owner or their manager decides who owns it.")
 CLOSED_DEAL = _("The deal is closed; reopen it first.")
 PARTNER_NOT_PARTNER = _("Only partner and distributor companies can be added as partners.")
 ANSWER_EVERY_QUESTION = _("Answer every question.")
@@ -83,8 +85,19 @@ def _check_stage(opportunity: Opportunity, stage: Stage) -> None:
 
 
 def _check_can_change(opportunity: Opportunity, by) -> None:
-    if by is not None and not by.has_perm("projects.change_opportunity"):
+    """``by`` may change deals and may work this one (not merely see it)."""
+    if by is None:
+        return
+    if not by.has_perm("projects.change_opportunity") or not deal_rights(by, opportunity).act:
         raise PermissionDenied(CANNOT_CHANGE)
+
+
+def _check_can_take(opportunity: Opportunity, by) -> None:
+    """``by`` decides who owns this deal: its owner or their manager."""
+    if by is None:
+        return
+    if not by.has_perm("projects.change_opportunity") or not deal_rights(by, opportunity).take:
+        raise PermissionDenied(CANNOT_TAKE)
 
 
 def _lock(opportunity: Opportunity | int, by) -> Opportunity:
@@ -330,6 +343,9 @@ def opportunity_assign(*, opportunity_ids: Iterable[int], owner, by, reason: str
         .filter(pk__in=reachable, status=Stage.Kind.OPEN)
         .order_by("pk")
     )
+    owned_elsewhere = [deal for deal in locked if deal.owner_id and not deal_rights(by, deal).take]
+    if owned_elsewhere:  # seen through a team, not held: not the user's to give away
+        raise PermissionDenied(CANNOT_TAKE)
     if len(locked) != len(ids):
         raise ValidationError(
             _(
@@ -357,7 +373,8 @@ def opportunity_claim(*, opportunity: Opportunity | int, by) -> Opportunity:
     )
     if locked is None:
         raise ValidationError(NOT_IN_POOL)
-    _check_can_change(locked, by)
+    if not by.has_perm("projects.change_opportunity"):
+        raise PermissionDenied(CANNOT_CHANGE)
     locked.assign_owner(by)
     locked._history_user = by
     locked._change_reason = gettext("Claimed from the pool")
@@ -368,9 +385,10 @@ def opportunity_claim(*, opportunity: Opportunity | int, by) -> Opportunity:
 
 @transaction.atomic
 def opportunity_release(*, opportunity: Opportunity, by, reason: str = "") -> Opportunity:
-    """Put a deal back into the pool of its department."""
+    """Put a deal back into the pool of its department: its owner or their
+    manager only, never a team member."""
     locked = _lock(opportunity, by)
-    _check_can_change(locked, by)
+    _check_can_take(locked, by)
     if not locked.is_open:
         raise ValidationError(CLOSED_DEAL)
     locked.owner = None

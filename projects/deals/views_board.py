@@ -27,6 +27,7 @@ from crm.paging import page_number
 from crm.redirects import safe_next
 from projects.deals import selectors, services
 from projects.deals.forms import EmployeeChoiceField
+from projects.deals.permissions import deal_rights
 from projects.deals.views_workspace import (
     CLOSED,
     MOVED,
@@ -144,6 +145,8 @@ class BoardMoveView(View):
 
     def post(self, request, pk):
         if not request.user.has_perm("projects.change_opportunity"):
+            raise PermissionDenied
+        if not deal_rights(request.user, self.deal).act:  # seen through the team only
             raise PermissionDenied
         stage = Stage.objects.filter(pk=_int(request.POST.get("stage"))).first()
         if stage is None:

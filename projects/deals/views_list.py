@@ -26,6 +26,7 @@ from projects.deals.forms import (
     OpportunityUpdateForm,
     customer_choices,
 )
+from projects.deals.permissions import deal_rights
 from projects.models import Opportunity
 
 PAGE_SIZE = 25
@@ -231,6 +232,8 @@ class OpportunityUpdateView(View):
     def dispatch(self, request, *args, **kwargs):
         self.deal = selectors.access_opportunity(user=request.user, pk=kwargs["pk"])
         if not request.user.has_perm("projects.change_opportunity"):
+            raise PermissionDenied
+        if not deal_rights(request.user, self.deal).act:  # seen through the team only
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

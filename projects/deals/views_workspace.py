@@ -48,6 +48,7 @@ from projects.deals.forms import (
     TodoForm,
 )
 from projects.deals.panels import deal_panels
+from projects.deals.permissions import deal_rights
 from projects.deals.views_list import add_errors
 from projects.models import (
     LossReason,
@@ -126,14 +127,19 @@ def _people(deal: Opportunity, members, user) -> list[tuple[int, str]]:
     return list(people.items())
 
 
+def _member_role(members, user) -> str | None:
+    return next((member.role for member in members if member.user_id == user.pk), None)
+
+
 def workspace_context(request, deal: Opportunity, **bound) -> dict:
     """Everything the deal page shows. ``bound`` replaces the empty form of
     the same name with one that came back with errors."""
     user = request.user
     ws = selectors.deal_workspace(user=user, opportunity=deal)
     today = timezone.localdate()
-    can_change = user.has_perm("projects.change_opportunity")
-    can_assign = user.has_perm("projects.assign_opportunity")
+    rights = deal_rights(user, deal, member_role=_member_role(ws.members, user))
+    can_change = user.has_perm("projects.change_opportunity") and rights.act
+    can_assign = user.has_perm("projects.assign_opportunity") and rights.take
     path_steps, closing_steps = stage_path(deal, ws.stages)
     people = _people(deal, ws.members, user)
 
@@ -192,6 +198,7 @@ def workspace_context(request, deal: Opportunity, **bound) -> dict:
         "history": history_rows(deal, limit=20),
         "can_change": can_change,
         "can_assign": can_assign,
+        "can_release": user.has_perm("projects.change_opportunity") and rights.take,
         "can_add_followup": user.has_perm("customers.add_followup"),
         "today": today,
         "page_title": deal.title,
@@ -230,6 +237,9 @@ class DealActionView(View):
     model = Opportunity
     anchor = ""
     permission: str | None = "projects.change_opportunity"
+    #: What the user must hold on this deal (``DealRights``): "act" to work
+    #: it, "take" to decide who owns it, None to take part (whoever sees it).
+    right: str | None = "act"
     form_name = ""
 
     def dispatch(self, request, *args, **kwargs):
@@ -239,9 +249,15 @@ class DealActionView(View):
     def get(self, request, pk):
         return HttpResponseRedirect(deal_url(self.deal, self.anchor))
 
-    def post(self, request, pk):
+    def check_rights(self, request) -> None:
+        """403 before any form is read: seeing a deal is not acting on it."""
         if self.permission and not request.user.has_perm(self.permission):
             raise PermissionDenied
+        if self.right and not getattr(deal_rights(request.user, self.deal), self.right):
+            raise PermissionDenied
+
+    def post(self, request, pk):
+        self.check_rights(request)
         form = self.build_form(request.POST)
         if form.is_valid():
             try:
@@ -324,8 +340,7 @@ class _RemoveView(DealActionView):
     field = ""
 
     def post(self, request, pk):
-        if self.permission and not request.user.has_perm(self.permission):
-            raise PermissionDenied
+        self.check_rights(request)
         try:
             key = int(request.POST.get(self.field, ""))
         except ValueError:
@@ -395,6 +410,7 @@ class PlanItemView(DealActionView):
             raise Http404(NOT_ON_DEAL) from None
 
     def get(self, request, pk):
+        self.check_rights(request)
         item = self._item(request.GET.get("item"))
         if item is None:
             return HttpResponseRedirect(deal_url(self.deal, self.anchor))
@@ -447,6 +463,7 @@ class FollowUpAddView(DealActionView):
     anchor = "work"
     form_name = "follow_up_form"
     permission = "customers.add_followup"
+    right = None  # every member logs the work they do on the deal
 
     def build_form(self, data):
         contacts = (
@@ -469,6 +486,7 @@ class TodoAddView(DealActionView):
     anchor = "todos"
     form_name = "todo_form"
     permission = None  # whoever sees the deal may give its team a to-do
+    right = None
 
     def build_form(self, data):
         members = list(self.deal.members.select_related("user"))
@@ -492,6 +510,7 @@ class TodoDoneView(_RemoveView):
     anchor = "todos"
     field = "todo"
     permission = None
+    right = None
 
     def remove(self, key: int) -> str:
         todo = Todo.objects.filter(opportunity=self.deal, pk=key).first()
@@ -509,6 +528,7 @@ class CommentAddView(DealActionView):
     anchor = "discussion"
     form_name = "comment_form"
     permission = None  # whoever sees the deal takes part in its discussion
+    right = None
 
     def build_form(self, data):
         return CommentForm(data, prefix="comment")
@@ -579,6 +599,7 @@ class ReassignView(DealActionView):
     anchor = "summary"
     form_name = "reassign_form"
     permission = "projects.assign_opportunity"
+    right = "take"
 
     def build_form(self, data):
         return ReassignForm(
@@ -602,10 +623,10 @@ class ReleaseView(DealActionView):
     """Put the deal back into the pool of its department."""
 
     anchor = "summary"
+    right = "take"
 
     def post(self, request, pk):
-        if not request.user.has_perm(self.permission):
-            raise PermissionDenied
+        self.check_rights(request)
         try:
             services.opportunity_release(opportunity=self.deal, by=request.user)
         except ValidationError as error:

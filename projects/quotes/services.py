@@ -26,6 +26,7 @@ from approvals.rules import ChainStep, approval_chain, chain_with_approvers
 from approvals.services import BUSY, ApprovalConflict, approval_start, display_name
 from crm.notifications import notify
 from crm.scope import access_object, lock_object
+from projects.deals.permissions import deal_rights
 from projects.models import (
     Opportunity,
     Product,
@@ -183,6 +184,8 @@ def quote_create(
     if not by.has_perm("projects.add_quote"):
         raise PermissionDenied(CANNOT_CHANGE)
     deal = access_object(Opportunity.objects.select_related("owner"), user=by, pk=opportunity.pk)
+    if not deal_rights(by, deal).act:  # a team member who only takes part
+        raise PermissionDenied(CANNOT_CHANGE)
     if deal.status not in (Stage.Kind.OPEN, Stage.Kind.WON):
         raise ValidationError(CLOSED_DEAL)
     quote = Quote(
