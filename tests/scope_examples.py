@@ -14,8 +14,8 @@ from customers.models import Contact, Customer, FollowUp
 from projects.models import Contract, Opportunity, Quote, SalesOrder
 from service.models import CareTask, ServiceRequest
 from tests.factories import (
-    make_contact,
     make_care_task,
+    make_contact,
     make_contract,
     make_customer,
     make_follow_up,
