@@ -63,6 +63,18 @@ CARE_DONE = _("Care to-do marked done.")
 CARE_SKIPPED = _("Care to-do skipped.")
 
 
+class Permitted(View):
+    """A view for the holders of ``permission`` only (403 for others); what
+    records it shows is still decided by the scope."""
+
+    permission = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.permission and not request.user.has_perm(self.permission):
+            raise PermissionDenied(services.NOT_ALLOWED)
+        return super().dispatch(request, *args, **kwargs)
+
+
 def _errors(exc) -> list[str]:
     if isinstance(exc, ValidationError):
         return [str(message) for message in exc.messages]
@@ -84,8 +96,10 @@ def _query_without_page(request) -> str:
 # --- Lists ----------------------------------------------------------------------------
 
 
-class RequestListView(View):
+class RequestListView(Permitted):
     """All requests the user sees, filtered and sorted (indexed columns)."""
+
+    permission = "service.view_servicerequest"
 
     title = _("Service requests")
     template_name = "service/request_list.html"
@@ -130,9 +144,11 @@ class MyRequestsView(RequestListView):
         return selectors.my_requests(user=request.user)
 
 
-class QueueView(View):
+class QueueView(Permitted):
     """My branch's queue (unassigned requests): claim one; service managers
     tick several and assign them."""
+
+    permission = "service.change_servicerequest"
 
     def get(self, request):
         return self.render_queue(request)
@@ -167,8 +183,10 @@ class QueueView(View):
         )
 
 
-class QueueAssignView(View):
+class QueueAssignView(Permitted):
     """Give the ticked requests to one agent; all or nothing."""
+
+    permission = "service.assign_servicerequest"
 
     def get(self, request):
         return HttpResponseRedirect(reverse("service:queue:index"))
@@ -213,7 +231,8 @@ class QueueAssignView(View):
 # --- One request ----------------------------------------------------------------------
 
 
-class RequestDetailView(View):
+class RequestDetailView(Permitted):
+    permission = "service.view_servicerequest"
     model = ServiceRequest
 
     def get(self, request, pk):
@@ -256,8 +275,10 @@ class RequestDetailView(View):
         )
 
 
-class RequestStepView(View):
+class RequestStepView(Permitted):
     """One step of the status flow (POST); its name comes from the URL."""
+
+    permission = "service.view_servicerequest"
 
     model = ServiceRequest
     step: str = ""
@@ -377,9 +398,11 @@ class RequestCreateView(View):
 # --- Frames on other apps' pages ------------------------------------------------------
 
 
-class CustomerRequestsView(View):
+class CustomerRequestsView(Permitted):
     """A customer's requests, for the customer page's Turbo frame (or as a
     page of its own): whoever sees the customer sees them."""
+
+    permission = "service.view_servicerequest"
 
     model = Customer
 
@@ -428,7 +451,9 @@ class TodayServiceView(View):
 # --- Care to-dos ------------------------------------------------------------------------
 
 
-class CareListView(View):
+class CareListView(Permitted):
+    permission = "service.view_caretask"
+
     def get(self, request):
         status = request.GET.get("status", CareTaskStatus.OPEN)
         if status not in (*CareTaskStatus.values, "all"):
@@ -454,7 +479,8 @@ class CareListView(View):
         )
 
 
-class CareDetailView(View):
+class CareDetailView(Permitted):
+    permission = "service.view_caretask"
     model = CareTask
 
     def get(self, request, pk):
@@ -472,7 +498,8 @@ class CareDetailView(View):
         )
 
 
-class CareFinishView(View):
+class CareFinishView(Permitted):
+    permission = "service.view_caretask"
     model = CareTask
     status = ""
 
