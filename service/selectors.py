@@ -229,8 +229,7 @@ def today_care_card(*, user, today: date | None = None, days: int = 7, shown: in
         owner=user, status=CareTaskStatus.OPEN, due_date__lte=today + timedelta(days=days)
     )
     return {
-        "count": due.count(),
-        "overdue": due.filter(due_date__lt=today).count(),
+        **due.aggregate(count=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today))),
         "tasks": list(due.select_related("customer", "contact").order_by("due_date", "id")[:shown]),
     }
 

@@ -33,7 +33,7 @@ class MyRequestsViewset(_Page):
     title = _("My service requests")
     icon = "assignment_ind"
     permission = "service.change_servicerequest"
-    view = views.MyRequestsView.as_view()
+    view = staticmethod(views.MyRequestsView.as_view())
 
 
 class QueueViewset(_Page):
@@ -41,7 +41,7 @@ class QueueViewset(_Page):
     title = _("Service queue")
     icon = "inbox"
     permission = "service.change_servicerequest"
-    view = views.QueueView.as_view()
+    view = staticmethod(views.QueueView.as_view())
     urlpatterns = [path("assign/", views.QueueAssignView.as_view(), name="assign")]
 
 
@@ -54,7 +54,7 @@ class RequestViewset(_Page):
     title = _("Service requests")
     icon = "support_agent"
     permission = "service.view_servicerequest"
-    view = views.RequestListView.as_view()
+    view = staticmethod(views.RequestListView.as_view())
     urlpatterns = [
         path("add/", views.RequestCreateView.as_view(), name="add"),
         path("<int:pk>/", views.RequestDetailView.as_view(), name="detail"),
@@ -79,7 +79,7 @@ class CareViewset(_Page):
     title = _("Care to-dos")
     icon = "volunteer_activism"
     permission = "service.view_caretask"
-    view = views.CareListView.as_view()
+    view = staticmethod(views.CareListView.as_view())
     urlpatterns = [
         path("<int:pk>/", views.CareDetailView.as_view(), name="detail"),
         path("<int:pk>/done/", views.CareFinishView.as_view(status="done"), name="done"),
