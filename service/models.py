@@ -288,6 +288,12 @@ class ServiceRequest(ScopedModel):
     def get_absolute_url(self) -> str:
         return reverse("service:request:detail", kwargs={"pk": self.pk})
 
+    @classmethod
+    def handover_queryset(cls, queryset):
+        """A handover moves the requests still being worked on; closed and
+        cancelled ones keep who handled them (the agent's record)."""
+        return queryset.exclude(status__in=[RequestStatus.CLOSED, RequestStatus.CANCELLED])
+
     @property
     def assignee(self):
         """Who works on it: the owner once it was claimed or assigned (so a
@@ -558,6 +564,12 @@ class CareTask(ScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("service:care:detail", kwargs={"pk": self.pk})
+
+    @classmethod
+    def handover_queryset(cls, queryset):
+        """A handover moves the open care to-dos; done and skipped ones keep
+        who did them."""
+        return queryset.filter(status=CareTaskStatus.OPEN)
 
 
 class CareTaskUserObjectPermission(UserObjectPermissionBase):

@@ -1,6 +1,6 @@
 """Cards the service app adds to other apps' pages: the start page (service
-staff's requests and queue, owners' care to-dos) and the customer's 360°
-page. Registered from ``ServiceConfig.ready``.
+staff's requests and queue, owners' care to-dos), the customer's 360° page
+and the deal page (the customer's requests). Registered from ``ServiceConfig.ready``.
 
 Both load their content in a Turbo frame from a scoped page of this app, so
 the host page's query count stays its own.
@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from crm.panels import Panel, today_panels
 from customers.panels import customer_panels
+from projects.deals.panels import deal_panels
 
 
 def today_service_panel(request) -> dict:
@@ -23,6 +24,15 @@ def today_service_panel(request) -> dict:
 def customer_service_panel(request, customer) -> dict:
     return {
         "frame_url": reverse("service:request:customer", kwargs={"pk": customer.pk}),
+        "shown": request.user.has_perm("service.view_servicerequest"),
+    }
+
+
+def deal_service_panel(request, deal) -> dict:
+    """The deal page shows its customer's requests (the same frame as the
+    customer page); the deal page itself reads nothing for it."""
+    return {
+        "frame_url": reverse("service:request:customer", kwargs={"pk": deal.customer_id}),
         "shown": request.user.has_perm("service.view_servicerequest"),
     }
 
@@ -42,5 +52,13 @@ def register() -> None:
             template_name="service/panels/customer_requests.html",
             context=customer_service_panel,
             order=40,
+        )
+    )
+    deal_panels.register(
+        Panel(
+            key="service_requests",
+            template_name="service/panels/deal_requests.html",
+            context=deal_service_panel,
+            order=60,
         )
     )

@@ -397,3 +397,29 @@ def test_service_managers_are_the_branch_users_who_may_assign(org, agent, east_s
         manager,
         org.branch_mgr,
     }
+
+
+def test_a_handover_moves_open_work_and_keeps_who_finished_the_rest(
+    org, agent, agent_b, rep_customer
+):
+    from crm.handover import handover_perform
+    from service.care import care_task_finish
+    from tests.factories import make_care_task
+
+    open_request = step(create(agent, rep_customer), Step.CLAIM, agent)
+    closed = step(create(agent, rep_customer), Step.CLAIM, agent)
+    closed = step(closed, Step.RESOLVE, agent, resolution="ok")
+    closed = step(closed, Step.CLOSE, agent, satisfaction=5)
+    open_task = make_care_task(org.rep, customer=rep_customer)
+    done_task = make_care_task(org.rep, customer=rep_customer)
+    care_task_finish(task=done_task, status="done", by=org.rep)
+
+    handover_perform(from_user=agent, to_user=agent_b, by=org.branch_mgr)
+    handover_perform(from_user=org.rep, to_user=org.rep_b, by=org.branch_mgr)
+
+    open_request.refresh_from_db()
+    closed.refresh_from_db()
+    open_task.refresh_from_db()
+    done_task.refresh_from_db()
+    assert open_request.assignee == agent_b and closed.assignee == agent
+    assert open_task.owner == org.rep_b and done_task.owner == org.rep

@@ -404,3 +404,17 @@ def test_a_care_to_do_is_404_outside_the_scope(client, org, rep_customer):
     )
     task.refresh_from_db()
     assert task.status == CareTaskStatus.OPEN
+
+
+def test_the_deal_page_shows_the_customers_requests(client, org, agent, rep_customer):
+    from tests.factories import make_opportunity
+
+    deal = make_opportunity(org.rep, customer=rep_customer)
+    request = create(org.rep, rep_customer, request_type=RequestType.COMPLAINT)
+    client.force_login(org.rep)
+
+    page = client.get(deal.get_absolute_url()).content.decode()
+    frame_url = reverse("service:request:customer", kwargs={"pk": rep_customer.pk})
+
+    assert f'id="customer-service-{rep_customer.pk}" src="{frame_url}"' in page
+    assert request.number in client.get(frame_url).content.decode()
