@@ -164,6 +164,16 @@ PATHS = {
 }
 
 
+#: When each step happens, in hours after the request came in (given its age).
+STEP_HOURS = {
+    Step.CLAIM: lambda age: min(0.2, age / 3),
+    Step.START: lambda age: min(0.5, age * 2 / 3),
+    Step.RESOLVE: lambda age: max(age * 0.4, 1),
+    Step.CLOSE: lambda age: max(age * 0.8, 2),
+    Step.CANCEL: lambda age: age / 2,
+}
+
+
 def _requests(specs, *, users, agent, customers, products, rng, now) -> int:
     made = 0
     for index, (request_type, priority, hours_ago, state, filer) in enumerate(specs):
@@ -191,9 +201,10 @@ def _requests(specs, *, users, agent, customers, products, rng, now) -> int:
             now=created_at,
         )
         steps = PATHS[state]
-        span = max(hours_ago, 0.1)
-        for position, step in enumerate(steps, start=1):
-            at = created_at + timedelta(hours=span * position / (len(steps) + 1))
+        for step in steps:
+            # Claimed and started soon after it came in (answered in time);
+            # resolved and closed later -- the open ones breach by age alone.
+            at = created_at + timedelta(hours=STEP_HOURS[step](hours_ago))
             kwargs = {"by": by, "note": "客户自行解决"} if step == Step.CANCEL else {"by": agent}
             if step == Step.RESOLVE:
                 kwargs["resolution"] = "已上门检查并处理，设备恢复正常。"
