@@ -42,7 +42,7 @@ WITH customers AS (
            CASE WHEN g %% 100 < 3 THEN 'new' WHEN g %% 100 < 6 THEN 'assigned'
                 WHEN g %% 100 < 10 THEN 'in_progress' WHEN g %% 100 < 12 THEN 'resolved'
                 ELSE 'closed' END AS status
-    FROM generate_series(%(first)s, %(last)s) AS g, customers
+    FROM generate_series(%(first)s, %(last)s) AS g CROSS JOIN customers
     JOIN customers_customer c
       ON c.id = customers.ids[1 + (g * 7919) %% array_length(customers.ids, 1)]
 )
