@@ -130,3 +130,32 @@ def make_contract(owner, *, amount=300000, **fields):
     opportunity_close(opportunity=deal, outcome=Stage.Kind.WON, by=owner)
     fields.setdefault("title", f"合同{next(_sequence)}")
     return contract_create(by=owner, opportunity=deal, amount=amount, **fields)
+
+
+def make_service_request(by, *, customer=None, **fields):
+    """A new service request filed by ``by`` for one of their customers."""
+    from service.services import service_request_create
+
+    fields.setdefault("request_type", "repair")
+    fields.setdefault("subject", f"设备故障{next(_sequence)}")
+    return service_request_create(by=by, customer=customer or make_customer(by), **fields)
+
+
+def make_care_task(owner, *, customer=None, due=None):
+    """An open care to-do of ``owner``'s customer, made by a holiday rule."""
+    from django.utils import timezone
+
+    from service.care import care_tasks_generate
+    from service.models import CareRule, CareTask
+
+    customer = customer or make_customer(owner)
+    due = due or timezone.localdate()
+    rule = CareRule.objects.create(
+        name=f"节日问候{next(_sequence)}",
+        kind=CareRule.Kind.HOLIDAY,
+        task_title="节日问候",
+        holidays=[due],
+        branch=customer.branch,
+    )
+    care_tasks_generate(today=due, rules=[rule])
+    return CareTask.objects.get(rule=rule, customer=customer)

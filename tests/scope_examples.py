@@ -12,7 +12,9 @@ from collections.abc import Callable
 
 from customers.models import Contact, Customer, FollowUp
 from projects.models import Contract, Opportunity, Quote, SalesOrder
+from service.models import CareTask, ServiceRequest
 from tests.factories import (
+    make_care_task,
     make_contact,
     make_contract,
     make_customer,
@@ -20,6 +22,7 @@ from tests.factories import (
     make_opportunity,
     make_order,
     make_quote,
+    make_service_request,
 )
 
 #: model -> builder(owner) returning a saved record owned by ``owner``.
@@ -31,4 +34,6 @@ EXAMPLES: dict[type, Callable] = {
     Quote: lambda owner: make_quote(owner),
     SalesOrder: lambda owner: make_order(owner),
     Contract: lambda owner: make_contract(owner),
+    ServiceRequest: lambda owner: make_service_request(owner),
+    CareTask: lambda owner: make_care_task(owner),
 }
