@@ -85,7 +85,10 @@ def messages(job) -> list[str]:
 
 def test_doubled_quotes_inside_quoted_fields_are_read_right(org, client):
     client.force_login(org.rep)
-    text = 'name,region\r\n"上海""正安""软件有限公司",上海\r\n"杭州, 启明 ""软件""有限公司",杭州\r\n'
+    text = (
+        'name,region\r\n"上海""正安""软件有限公司",上海\r\n'
+        '"杭州, 启明 ""软件""有限公司",杭州\r\n'
+    )
 
     upload(client, csv_file(text))
     job = latest_job()
@@ -128,7 +131,8 @@ def test_semicolon_and_tab_files_import(org, client):
 
 def test_a_nul_byte_late_in_a_csv_is_refused_at_the_check_naming_the_row(org, client):
     client.force_login(org.rep)
-    rows = [f"客户{n:03d}有限公司,杭州,这是一段足够长的备注文字用来把文件撑过四千字节" for n in range(60)]
+    notes = "这是一段足够长的备注文字用来把文件撑过四千字节"
+    rows = [f"客户{n:03d}有限公司,杭州,{notes}" for n in range(60)]
     rows[49] = "坏\x00客户有限公司,杭州,x"
     text = "name,region,notes\n" + "\n".join(rows) + "\n"
     assert text.encode().index(b"\x00") > 4096
@@ -350,7 +354,7 @@ def test_mobile_duplicates_are_found_with_a_query_per_chunk(org, django_assert_m
     assert job.duplicate_count == 40 - 2  # 3 existing mobiles; 5 mobiles, 2 new, repeated
 
 
-# --- xlsx bombs --------------------------------------------------------------------------------------
+# --- xlsx bombs ---------------------------------------------------------------------------------
 
 
 def xlsx_bytes(rows: list[list]) -> bytes:
@@ -561,11 +565,19 @@ def test_unknown_values_and_columns_are_mapped_on_the_preview_and_remembered(org
     assert job.status == "checked", job.errors
     assert job.result["mapped_columns"] == [{"header": "成立日期", "field": "notes"}]
     confirm(client, job)
-    rows = Customer.objects.order_by("name").values_list("name", "type", "industry", "website", "notes")
+    rows = Customer.objects.order_by("name").values_list(
+        "name", "type", "industry", "website", "notes"
+    )
     assert list(rows) == [
         ("丙能源有限公司", "distributor", "", "", ""),
         ("乙农业有限公司", "end_customer", "manufacturing", "https://yi.cn", "2003-01-01"),
-        ("甲农业科技有限公司", "end_customer", "manufacturing", "https://www.jia.com", "2001-05-01"),
+        (
+            "甲农业科技有限公司",
+            "end_customer",
+            "manufacturing",
+            "https://www.jia.com",
+            "2001-05-01",
+        ),
     ]
 
     # The next file of the same user: remembered. Another user: asked again.
