@@ -33,10 +33,11 @@ from itertools import islice
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
 from openpyxl.utils import get_column_letter
 from psycopg import errors as psycopg_errors
@@ -142,6 +143,7 @@ IMPORT_STUCK = gettext_lazy(
     "The import stopped without finishing (its background worker was interrupted). Nothing "
     "was written; upload the file again."
 )
+CONTACT_FIELD_LABEL = gettext_lazy("Contact: %(field)s")
 BAD_MAPPING = gettext_lazy("Choose one of the offered values.")
 CONTACT_NEEDS_NAME = gettext_lazy("a contact needs a name; fill in the contact name column.")
 NUL_IN_ROW = gettext_lazy(
@@ -1332,6 +1334,18 @@ def import_mapping_for(*, job: ImportJob, by) -> Mappings:
 def mappable_columns(kind: str) -> list[Column]:
     """The columns an unknown header may be mapped to."""
     return [column for column in COLUMNS[ImportJob.Kind(kind)] if column.kind != "customer"]
+
+
+def column_label(kind: str, field_name: str) -> str:
+    """What the preview calls an import column: its field's name, in the user's language."""
+    if field_name in CONTACT_VALUES and kind == ImportJob.Kind.CUSTOMERS:
+        verbose = Contact._meta.get_field(CONTACT_VALUES[field_name]).verbose_name
+        return str(CONTACT_FIELD_LABEL % {"field": verbose})
+    model = Customer if kind == ImportJob.Kind.CUSTOMERS else Contact
+    try:
+        return capfirst(str(model._meta.get_field(field_name).verbose_name))
+    except FieldDoesNotExist:
+        return field_name
 
 
 def value_options(kind: str, field_name: str) -> list[tuple[str, str]]:

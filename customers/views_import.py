@@ -26,6 +26,7 @@ from viewflow.views import Action
 from customers import exports
 from customers.imports import (
     INLINE_MAX_BYTES,
+    column_label,
     customer_import,
     import_job_check,
     import_job_confirm,
@@ -138,17 +139,29 @@ NOT_MAPPED = "?"
 def _mapping_context(job: ImportJob) -> dict:
     """The unknown list values and ignored columns the preview offers to map."""
     if job.status not in (ImportJob.Status.CHECKED, ImportJob.Status.INVALID):
-        return {"unknown_values": [], "ignored_columns": []}
+        return {"unknown_values": [], "ignored_columns": [], "mapped_columns": []}
     unknown = [
         {**item, "index": index, "options": value_options(job.kind, item["field"])}
         for index, item in enumerate(job.result.get("unknown_values") or [])
     ]
-    fields = [(column.field, column.header()) for column in mappable_columns(job.kind)]
+    fields = [
+        (column.field, column_label(job.kind, column.field))
+        for column in mappable_columns(job.kind)
+    ]
     ignored = [
         {"index": index, "header": header}
         for index, header in enumerate(job.result.get("ignored_columns") or [])
     ]
-    return {"unknown_values": unknown, "ignored_columns": ignored, "column_options": fields}
+    mapped = [
+        {**item, "label": column_label(job.kind, item["field"])}
+        for item in job.result.get("mapped_columns") or []
+    ]
+    return {
+        "unknown_values": unknown,
+        "ignored_columns": ignored,
+        "column_options": fields,
+        "mapped_columns": mapped,
+    }
 
 
 def import_job(request, token):
