@@ -625,3 +625,31 @@ def test_a_database_clash_is_reported_in_words(org):
         )
     assert _database_failure(caught.value) == str(CLASH_CREDIT_CODE)
     assert "duplicate key" not in _database_failure(caught.value)
+
+
+def test_the_preview_with_its_mapping_form_has_a_constant_query_count(org, client):
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(org.rep)
+    counts = []
+    for industries in (["农林牧渔"], [f"行业{n}" for n in range(30)]):
+        rows = "".join(f"客户{n}有限公司,{industry},x\n" for n, industry in enumerate(industries))
+        upload(client, csv_file("name,industry,成立日期\n" + rows))
+        job = latest_job()
+        assert len(job.result["unknown_values"]) == len(industries)
+        client.get(job_url(job))  # warm the session and permission caches
+        with CaptureQueriesContext(connection) as captured:
+            client.get(job_url(job))
+        counts.append(len(captured.captured_queries))
+    # session, user, the job, and the permission check (roles): not per value
+    assert counts == [5, 5]
+
+
+def test_the_periodic_task_ends_stuck_jobs(org):
+    from customers.tasks import import_jobs_unstick as task
+
+    job = import_job_create(by=org.rep, kind="customers", upload=csv_file("name\n甲有限公司\n"))
+    ImportJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(hours=5))
+    assert task() == 1
+    job.refresh_from_db()
+    assert job.status == "failed"
