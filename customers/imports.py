@@ -26,6 +26,7 @@ import logging
 import re
 import uuid
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -569,6 +570,8 @@ class Outcome:
     updated: int = 0
     skipped: int = 0
     contacts_created: int = 0
+    #: Advisory lock buckets of the rows' duplicate keys (see ``CustomerPass.lock``).
+    lock_buckets: set[int] = field(default_factory=set)
     #: List values not known (nor mapped): field -> value as written -> [column, count, first row].
     unknown: dict[str, dict[str, list]] = field(default_factory=dict)
 
@@ -811,8 +814,10 @@ CUSTOMER_UPDATABLE = tuple(name for name in CUSTOMER_FIELDS if name != "owner")
 #: The contact's columns in a customer file, and the Contact field each fills.
 CONTACT_VALUES = {c.field: c.contact_field for c in CUSTOMER_COLUMNS if c.kind == "contact"}
 CONTACT_NAME_COLUMN = next(c for c in CUSTOMER_COLUMNS if c.field == "contact_name")
-#: First key of the advisory locks an import takes on its duplicate keys.
+#: First key of the advisory locks an import takes on its duplicate keys, and
+#: how many buckets the keys fall into (the most locks an import holds).
 LOCK_NAMESPACE = 1_700_017
+LOCK_BUCKETS = 64
 
 
 class CustomerPass:
@@ -830,6 +835,9 @@ class CustomerPass:
         self.updating: set[int] = set()
         self.deferred_search: list[int] = []
         self.deferred_contact_search: list[int] = []
+        self.held: set[int] = set()
+        if write:  # every lock the check found, at once (see ``lock``)
+            self.lock(job.result.get("lock_buckets") or [])
         self.importer = _importer_info(by)
         self.cause = str(IMPORT_CAUSE % {"file": job.file_name})
 
@@ -844,27 +852,36 @@ class CustomerPass:
             }
         return values["_keys"]
 
-    def lock(self, rows: list[Row]) -> None:
+    def buckets(self, rows: list[Row]) -> set[int]:
+        """The lock buckets of the chunk's duplicate keys."""
+        return {
+            zlib.crc32(f"{self.job.kind}:{name}:{value}".encode()) % LOCK_BUCKETS
+            for row in rows
+            for name, value in self.keys(row).items()
+            if value
+        }
+
+    def lock(self, buckets) -> None:
         """Serialise imports per duplicate key: a transaction-long advisory lock
-        on each key of the chunk (in one order, one query). A concurrent
-        import of the same customers waits here until this one commits, and
-        its lookups then see these rows as duplicates."""
-        keys = sorted(
-            {
-                f"{self.job.kind}:{name}:{value}"
-                for row in rows
-                for name, value in self.keys(row).items()
-                if value
-            }
-        )
-        if not keys:
+        on the bucket of each key (in one order, one query). A concurrent
+        import of the same customers waits until this one commits, and its
+        lookups then see these rows as duplicates.
+
+        The check records the buckets of the whole file, and the import takes
+        them all at its start, in order: two imports never hold some and wait
+        for others (no deadlock), and a transaction holds at most
+        ``LOCK_BUCKETS`` locks whatever the file's size. A bucket the check
+        did not see (the file cannot change in between) is taken when met.
+        """
+        new = sorted(set(buckets) - self.held)
+        if not new:
             return
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT count(pg_advisory_xact_lock(%s, h)) FROM "
-                "(SELECT DISTINCT hashtext(k) AS h FROM unnest(%s::text[]) AS k ORDER BY 1) AS l",
-                [LOCK_NAMESPACE, keys],
+                "SELECT count(pg_advisory_xact_lock(%s, b)) FROM unnest(%s::int[]) AS b",
+                [LOCK_NAMESPACE, new],
             )
+        self.held.update(new)
 
     def existing(self, rows: list[Row]) -> dict[str, dict[str, tuple]]:
         """Existing customers matching the chunk, per key type: one query each
@@ -965,8 +982,10 @@ class CustomerPass:
     def chunk(self, rows: list[Row], checker: RowChecker) -> None:
         self.resolve(rows, checker)
         rows = [row for row in rows if row.action != "error"]
+        buckets = self.buckets(rows)
+        self.outcome.lock_buckets |= buckets
         if self.write and not self.outcome.error_count:
-            self.lock(rows)
+            self.lock(buckets)
         self.classify(rows)
         if not self.write or self.outcome.error_count:
             return
@@ -1541,6 +1560,7 @@ def import_job_check(*, job: ImportJob) -> ImportJob:
         "ignored_columns": layout.ignored,
         "mapped_columns": layout.mapped,
         "unknown_values": outcome.unknown_values(),
+        "lock_buckets": sorted(outcome.lock_buckets),
     }
     job.status = ImportJob.Status.INVALID if outcome.error_count else ImportJob.Status.CHECKED
     job.finished_at = None

@@ -653,3 +653,18 @@ def test_the_periodic_task_ends_stuck_jobs(org):
     assert task() == 1
     job.refresh_from_db()
     assert job.status == "failed"
+
+
+def test_an_import_holds_a_bounded_number_of_locks(org, monkeypatch):
+    """Locks go by bucket (at most ``LOCK_BUCKETS`` per import, whatever the
+    size of the file: per-key locks ran out of PostgreSQL's lock table at
+    10,000 rows); all are taken at the start, in one order."""
+    monkeypatch.setattr(imports, "CHUNK_SIZE", 100)
+    rows = "".join(f"客户{n}有限公司,0571-{n:07d}\n" for n in range(600))
+    job = import_job_create(by=org.rep, kind="customers", upload=csv_file("name,phone\n" + rows))
+    job = import_job_check(job=job)
+    assert 32 < len(job.result["lock_buckets"]) <= imports.LOCK_BUCKETS
+
+    job = customer_import(job=job, by=org.rep, on_duplicate="skip")
+
+    assert (job.status, job.result["created"]) == ("done", 600)
