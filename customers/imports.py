@@ -1559,6 +1559,7 @@ def import_job_check(*, job: ImportJob) -> ImportJob:
         "error_count": outcome.error_count,
         "ignored_columns": layout.ignored,
         "mapped_columns": layout.mapped,
+        "present_fields": sorted(layout.positions),
         "unknown_values": outcome.unknown_values(),
         "lock_buckets": sorted(outcome.lock_buckets),
     }

@@ -144,9 +144,11 @@ def _mapping_context(job: ImportJob) -> dict:
         {**item, "index": index, "options": value_options(job.kind, item["field"])}
         for index, item in enumerate(job.result.get("unknown_values") or [])
     ]
+    present = set(job.result.get("present_fields") or [])
     fields = [
         (column.field, column_label(job.kind, column.field))
         for column in mappable_columns(job.kind)
+        if column.field not in present  # a column the file already has is not offered
     ]
     ignored = [
         {"index": index, "header": header}

@@ -554,6 +554,8 @@ def test_unknown_values_and_columns_are_mapped_on_the_preview_and_remembered(org
     assert 'data-panel="import-mapping"' in page
     assert 'data-unknown-value="农林牧渔"' in page
     assert 'data-ignored-column="成立日期"' in page
+    assert '<option value="notes">' in page
+    assert '<option value="industry">' not in page  # the file has that column
 
     response = client.post(
         job_url(job, "customers:import_map"),
