@@ -256,19 +256,24 @@ CSV_DELIMITERS = (",", ";", "\t")
 
 def csv_delimiter(text: str) -> str:
     """The delimiter of a CSV text: whichever of ``,`` ``;`` and tab occurs most
-    often in its first line, outside quotes (a comma when none does)."""
+    often in its header line (the first line that is not blank), outside
+    quotes; a comma when none does."""
     counts = dict.fromkeys(CSV_DELIMITERS, 0)
-    quoted = False
+    quoted = content = False
     for ch in text[:65536]:
         if ch == '"':
             quoted = not quoted  # a doubled quote toggles twice
+            content = True
         elif quoted:
             continue
         elif ch in "\r\n":
-            if any(counts.values()):
-                break
+            if content:
+                break  # the end of the header line
         elif ch in counts:
             counts[ch] += 1
+            content = True
+        elif not ch.isspace():
+            content = True
     best = max(CSV_DELIMITERS, key=lambda d: counts[d])  # ties: the earlier one
     return best if counts[best] else ","
 
@@ -515,19 +520,23 @@ def map_header(
     keys = {header_key(alias): column for column in columns for alias in column.headers}
     by_field = {column.field: column for column in columns}
     positions, labels, ignored, mapped = {}, {}, [], []
+    unknown = []
     for index, cell in enumerate(header):
-        text = cell_text(cell)
         column = keys.get(header_key(cell))
-        if column is None and extra and header_key(cell) in extra:
-            column = by_field.get(extra[header_key(cell)])
-            if column is not None and column.field not in positions:
-                mapped.append({"header": text, "field": column.field})
         if column is None:
-            if text:
-                ignored.append(text)
+            unknown.append((index, cell_text(cell)))
         elif column.field not in positions:
             positions[column.field] = index
+            labels[column.field] = cell_text(cell)
+    for index, text in unknown:
+        # A header the user mapped, unless the file has that column itself.
+        column = by_field.get((extra or {}).get(header_key(text), ""))
+        if column is not None and column.field not in positions:
+            positions[column.field] = index
             labels[column.field] = text
+            mapped.append({"header": text, "field": column.field})
+        elif text:
+            ignored.append(text)
     errors = [
         row_error(1, column.header(), MISSING_COLUMN)
         for column in columns

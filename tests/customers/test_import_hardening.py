@@ -113,6 +113,8 @@ def test_doubled_quotes_inside_quoted_fields_are_read_right(org, client):
         ('"name;a","x;y",phone,z', ","),  # semicolons inside quotes do not count
         ("name", ","),
         ('"a""b";c\nx,y,z,w', ";"),  # only the header line counts
+        ("name\n甲;乙有限公司", ","),  # one column: a semicolon in the data is no delimiter
+        ("\n\n name;region", ";"),  # blank lines before the header
     ],
 )
 def test_the_delimiter_is_chosen_among_comma_semicolon_and_tab(header, expected):
@@ -677,3 +679,16 @@ def test_an_import_holds_a_bounded_number_of_locks(org, monkeypatch):
     job = customer_import(job=job, by=org.rep, on_duplicate="skip")
 
     assert (job.status, job.result["created"]) == ("done", 600)
+
+
+def test_a_remembered_header_mapping_yields_to_the_files_own_column():
+    from customers.imports import map_header
+    from customers.resources import CUSTOMER_COLUMNS
+
+    layout, errors = map_header(
+        ["成立日期", "name", "备注"], CUSTOMER_COLUMNS, {"成立日期": "notes", "别名": "short_name"}
+    )
+    assert (layout.positions["name"], layout.positions["notes"]) == (1, 2)
+    assert (layout.ignored, layout.mapped, errors) == (["成立日期"], [], [])
+    layout, _ = map_header(["成立日期", "name"], CUSTOMER_COLUMNS, {"成立日期": "notes"})
+    assert layout.mapped == [{"header": "成立日期", "field": "notes"}]
