@@ -1458,6 +1458,13 @@ def run_pass(
     outcome = Outcome()
     mapping = mapping or Mappings()
     layout, header_errors = map_header(table.header, COLUMNS[job.kind], mapping.columns)
+    if job.kind == ImportJob.Kind.CUSTOMERS and "contact_name" not in layout.positions:
+        # Without a contact name column, a customer file's 手机 or email is
+        # not a contact's: those columns are ignored, as they always were.
+        for name in CONTACT_VALUES:
+            if name in layout.positions:
+                del layout.positions[name]
+                layout.ignored.append(layout.labels.pop(name))
     for error in header_errors:
         outcome.add_error(error)
     if header_errors:

@@ -320,9 +320,21 @@ def test_contact_columns_are_imported_with_the_customer(org, client):
 
 def test_a_contact_without_a_name_is_an_error(org, client):
     client.force_login(org.rep)
-    upload(client, csv_file("客户名称,手机\n甲科技有限公司,13800000001\n"))
+    upload(client, csv_file("客户名称,联系人,手机\n甲科技有限公司,,13800000001\n"))
     job = latest_job()
-    assert [e["text"] for e in job.errors] == [f"row 2, column contact name: {CONTACT_NEEDS_NAME}"]
+    assert [e["text"] for e in job.errors] == [f"row 2, column 联系人: {CONTACT_NEEDS_NAME}"]
+
+
+def test_without_a_contact_name_column_the_contact_columns_are_ignored(org, client):
+    """A customer file with only an e-mail or mobile column (the company's)
+    imports as before: the columns are ignored, no contact is made."""
+    client.force_login(org.rep)
+    upload(client, csv_file("客户名称,手机,email\n甲科技有限公司,13800000001,a@b.cn\n"))
+    job = latest_job()
+    assert (job.status, job.result["ignored_columns"]) == ("checked", ["手机", "email"])
+    confirm(client, job)
+    assert Customer.objects.count() == 1
+    assert not Contact.objects.exists()
 
 
 def test_a_contacts_mobile_marks_the_customer_as_a_duplicate(org, client):
