@@ -53,3 +53,44 @@ class UserLanguageMiddleware:
                 translation.activate(language)
                 request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+class ControlCharacterMiddleware:
+    """Drop NUL and the other control characters from every query parameter
+    and form field before a view sees them (``crm.inputs``): PostgreSQL text
+    cannot hold NUL, and no one types the others. Tab and line breaks stay.
+
+    Runs after ``UploadSizeLimitMiddleware``, so an oversized body is refused
+    before it is parsed here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.GET = _cleaned(request.GET)
+        if request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            request.POST = _cleaned(request.POST)
+        return self.get_response(request)
+
+
+def _cleaned(params):
+    """A copy of a QueryDict without control characters in keys and values
+    (the same object when there were none)."""
+    from crm.inputs import has_controls, strip_controls
+
+    if not any(
+        has_controls(key) or any(has_controls(value) for value in values)
+        for key, values in params.lists()
+    ):
+        return params
+    from django.http import QueryDict
+
+    cleaned = QueryDict(mutable=True, encoding=params.encoding)
+    for key, values in params.lists():
+        cleaned.setlist(strip_controls(key), [strip_controls(value) for value in values])
+    cleaned._mutable = False
+    return cleaned

@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from crm import paging
+from crm.inputs import strip_controls
 from crm.scope import load_scopes
 
 #: Longest query considered (the rest is ignored).
@@ -113,7 +114,9 @@ MIN_QUERY_CHARS = 2
 
 
 def clean_query(raw: str | None) -> str:
-    return " ".join((raw or "").split())[:MAX_QUERY_LENGTH]
+    """The query as searched: no control characters (PostgreSQL text cannot
+    hold NUL), single spaces, at most ``MAX_QUERY_LENGTH`` characters."""
+    return " ".join(strip_controls(raw or "").split())[:MAX_QUERY_LENGTH]
 
 
 def is_noise(query: str) -> bool:

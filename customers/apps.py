@@ -26,6 +26,10 @@ class CustomersConfig(AppConfig):
             "task": "customers.import_files_cleanup",
             "schedule": timedelta(days=1),
         },
+        "import-jobs-unstick": {
+            "task": "customers.import_jobs_unstick",
+            "schedule": timedelta(minutes=15),
+        },
     }
     role_permissions = {
         "sales_rep": _EDIT,

@@ -22,9 +22,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import logging
 import re
 import uuid
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -32,18 +34,23 @@ from itertools import islice
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
+from openpyxl.utils import get_column_letter
+from psycopg import errors as psycopg_errors
 
+from crm.inputs import strip_controls
 from crm.scope import user_scope
 from customers.models import (
     Contact,
     ContactJobChange,
     Customer,
     ImportJob,
+    ImportMapping,
     LifecycleEvent,
 )
 from customers.normalize import (
@@ -52,8 +59,17 @@ from customers.normalize import (
     normalize_phone,
     normalize_text,
 )
-from customers.resources import CONTACT_COLUMNS, CUSTOMER_COLUMNS, Column, header_key
+from customers.resources import (
+    CONTACT_COLUMNS,
+    CUSTOMER_COLUMNS,
+    CUSTOMER_FIELDS,
+    SYNONYMS,
+    Column,
+    header_key,
+)
 from customers.search import refresh_contact_search, refresh_customer_search
+
+logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 2000
 #: Imports up to this many rows write their search documents in their own
@@ -63,6 +79,15 @@ SEARCH_INLINE_ROWS = 5000
 INLINE_MAX_BYTES = 256 * 1024
 #: The preview lists at most this many errors and duplicate rows (the counts are exact).
 MAX_LISTED = 1000
+#: The preview offers at most this many unknown values per column to map.
+MAX_UNKNOWN_VALUES = 100
+#: Caps on what a file may hold; the work of a check is bounded by them.
+MAX_ROWS = 300_000
+MAX_COLUMNS = 200
+MAX_CELL_CHARS = 32_767  # Excel's own limit
+MAX_SHARED_STRINGS = 1_000_000
+#: Largest decompressed part (sheet, shared strings) of a workbook.
+MAX_XML_BYTES = 512 * 1024 * 1024
 
 # Messages (tests assert these).
 EMPTY_FILE = gettext_lazy("The file is empty.")
@@ -92,6 +117,57 @@ AMBIGUOUS_CUSTOMER = gettext_lazy(
 )
 ERROR_FORMAT = gettext_lazy("row %(row)s, column %(column)s: %(message)s")
 IMPORT_CAUSE = gettext_lazy("Imported from %(file)s")
+CLASH_CREDIT_CODE = gettext_lazy(
+    "While this file was imported, someone else created a customer with one of its credit "
+    "codes. Nothing was written; upload the file again to see it among the duplicates."
+)
+CLASH_OTHER = gettext_lazy(
+    "While this file was imported, someone else wrote the same records. Nothing was "
+    "written; upload the file again."
+)
+CLASH_DEADLOCK = gettext_lazy(
+    "Another import was writing the same customers at the same moment. Nothing was "
+    "written; confirm again in a moment."
+)
+DATABASE_FAILURE = gettext_lazy(
+    "A value of the file could not be stored. Nothing was written; check the file and upload "
+    "it again."
+)
+IMPORT_FAILED = gettext_lazy(
+    "The import failed unexpectedly. Nothing was written; try again or ask an administrator."
+)
+CHECK_FAILED = gettext_lazy(
+    "The file could not be checked because of an unexpected error; upload it again or ask an "
+    "administrator."
+)
+IMPORT_STUCK = gettext_lazy(
+    "The import stopped without finishing (its background worker was interrupted). Nothing "
+    "was written; upload the file again."
+)
+CONTACT_FIELD_LABEL = gettext_lazy("Contact: %(field)s")
+BAD_MAPPING = gettext_lazy("Choose one of the offered values.")
+CONTACT_NEEDS_NAME = gettext_lazy("a contact needs a name; fill in the contact name column.")
+NUL_IN_ROW = gettext_lazy(
+    "Row %(row)s contains a NUL byte: the file is damaged or not a text file. "
+    "Save it again as CSV UTF-8 or as .xlsx."
+)
+BAD_CSV_ROW = gettext_lazy("Row %(row)s cannot be read as CSV; save the file again as CSV UTF-8.")
+TOO_MANY_ROWS = gettext_lazy("The file has more than %(limit)s rows; split it into smaller files.")
+TOO_MANY_COLUMNS = gettext_lazy(
+    "Row %(row)s has values in more than %(limit)s columns; delete the columns you do not import."
+)
+CELL_TOO_LONG = gettext_lazy("Row %(row)s has a cell longer than %(limit)s characters.")
+TOO_MANY_STRINGS = gettext_lazy(
+    "The workbook holds more than %(limit)s different texts; it is not an export of a "
+    "customer list. Save only the sheet you import, as .xlsx or CSV."
+)
+SHEET_TOO_WIDE = gettext_lazy(
+    "The sheet has cells up to column %(column)s; at most %(limit)s columns are read. "
+    "Delete the columns you do not import."
+)
+XLSX_TOO_LARGE = gettext_lazy(
+    "The workbook unpacks to more than the allowed size; save only the sheet you import."
+)
 
 ENCODING_UTF8 = "UTF-8"
 ENCODING_UTF8_BOM = "UTF-8 with BOM"
@@ -154,14 +230,86 @@ def _non_empty(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
             yield number, cells
 
 
+def _bounded(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
+    """The rows, refused with a message past ``MAX_ROWS`` rows, ``MAX_COLUMNS``
+    filled columns or ``MAX_CELL_CHARS`` characters in a cell: the work an
+    import does is bounded by what a real file holds."""
+    for number, cells in rows:
+        if number > MAX_ROWS + 1:
+            raise ImportFileError(TOO_MANY_ROWS % {"limit": f"{MAX_ROWS:,}"})
+        if len(cells) > MAX_COLUMNS:
+            cells = list(cells)
+            while len(cells) > MAX_COLUMNS and cells[-1] in (None, ""):
+                cells.pop()
+            if len(cells) > MAX_COLUMNS:
+                raise ImportFileError(TOO_MANY_COLUMNS % {"row": number, "limit": MAX_COLUMNS})
+        for cell in cells:
+            if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+                raise ImportFileError(
+                    CELL_TOO_LONG % {"row": number, "limit": f"{MAX_CELL_CHARS:,}"}
+                )
+        yield number, cells
+
+
+CSV_DELIMITERS = (",", ";", "\t")
+
+
+def csv_delimiter(text: str) -> str:
+    """The delimiter of a CSV text: whichever of ``,`` ``;`` and tab occurs most
+    often in its header line (the first line that is not blank), outside
+    quotes; a comma when none does."""
+    counts = dict.fromkeys(CSV_DELIMITERS, 0)
+    quoted = content = False
+    for ch in text[:65536]:
+        if ch == '"':
+            quoted = not quoted  # a doubled quote toggles twice
+            content = True
+        elif quoted:
+            continue
+        elif ch in "\r\n":
+            if content:
+                break  # the end of the header line
+        elif ch in counts:
+            counts[ch] += 1
+            content = True
+        elif not ch.isspace():
+            content = True
+    best = max(CSV_DELIMITERS, key=lambda d: counts[d])  # ties: the earlier one
+    return best if counts[best] else ","
+
+
+class _Rfc4180(csv.Dialect):
+    """RFC 4180: fields in double quotes, a quote inside doubled, any line end."""
+
+    delimiter = ","
+    quotechar = '"'
+    doublequote = True
+    skipinitialspace = False
+    lineterminator = "\r\n"
+    quoting = csv.QUOTE_MINIMAL
+    strict = False
+
+
+def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list]]:
+    """Numbered CSV records; a NUL byte or a broken record is refused naming the row."""
+    reader = csv.reader(io.StringIO(text, newline=""), _Rfc4180, delimiter=delimiter)
+    number = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ImportFileError(BAD_CSV_ROW % {"row": number + 1}) from exc
+        number += 1
+        if any("\x00" in cell for cell in cells):
+            raise ImportFileError(NUL_IN_ROW % {"row": number})
+        yield number, cells
+
+
 def _read_csv(raw: bytes) -> Table:
     text, encoding = decode_csv(raw)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    numbered = ((number, row) for number, row in enumerate(reader, start=1))
+    numbered = _bounded(_csv_rows(text, csv_delimiter(text)))
     try:
         header = next(_non_empty(numbered))[1]
     except StopIteration as exc:
@@ -169,18 +317,97 @@ def _read_csv(raw: bytes) -> Table:
     return Table(encoding, header, _non_empty(numbered), max(text.count("\n") - 1, 0))
 
 
+#: ``<si>`` (a shared string), ``<row>``; a cell reference's column letters.
+_SHARED_STRING = re.compile(rb"<(?:[\w.-]+:)?si[\s>/]")
+_CELL_COLUMN = re.compile(rb'\sr="([A-Z]{1,3})[0-9]+"')
+_SHARED_STRINGS_PART = re.compile(
+    rb'PartName="/?([^"]+)"\s+ContentType="[^"]*sharedStrings[^"]*"'
+    rb'|ContentType="[^"]*sharedStrings[^"]*"\s+PartName="/?([^"]+)"'
+)
+
+
+def _scan_xml(archive: zipfile.ZipFile, name: str, visit) -> None:
+    """Stream the decompressed part ``name`` to ``visit(data, end)`` in blocks
+    that end after a ``>`` (so no tag is split), never more than
+    ``MAX_XML_BYTES`` in all."""
+    seen, carry = 0, b""
+    with archive.open(name) as part:
+        while block := part.read(1 << 20):
+            seen += len(block)
+            if seen > MAX_XML_BYTES:
+                raise ImportFileError(XLSX_TOO_LARGE)
+            data = carry + block
+            cut = data.rfind(b">") + 1
+            if cut == 0 and len(data) > 1 << 20:
+                raise ImportFileError(NOT_XLSX)
+            visit(data, cut)
+            carry = data[cut:]
+
+
+def _check_shared_strings(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook with more than ``MAX_SHARED_STRINGS`` shared strings,
+    counted in the stream (its ``count`` attribute may lie) before openpyxl
+    loads them all into memory."""
+    try:
+        manifest = archive.read("[Content_Types].xml")[: 1 << 20]
+    except KeyError as exc:
+        raise ImportFileError(NOT_XLSX) from exc
+    members = set(archive.namelist())
+    names = {(a or b).decode() for a, b in _SHARED_STRINGS_PART.findall(manifest)}
+    names |= {n for n in members if n.lower().endswith("sharedstrings.xml")}
+    for name in names & members:
+        count = 0
+
+        def visit(data, end):
+            nonlocal count
+            count += len(_SHARED_STRING.findall(data, 0, end))
+            if count > MAX_SHARED_STRINGS:
+                raise ImportFileError(TOO_MANY_STRINGS % {"limit": f"{MAX_SHARED_STRINGS:,}"})
+
+        _scan_xml(archive, name, visit)
+
+
+#: The column letters of the first ``MAX_COLUMNS`` columns.
+_ALLOWED_COLUMNS = frozenset(get_column_letter(n).encode() for n in range(1, MAX_COLUMNS + 1))
+
+
+def _check_columns(archive: zipfile.ZipFile, sheet_path: str) -> None:
+    """Refuse a sheet with a cell beyond ``MAX_COLUMNS`` (openpyxl would make
+    every row that wide)."""
+
+    def visit(data, end):
+        beyond = set(_CELL_COLUMN.findall(data, 0, end)) - _ALLOWED_COLUMNS
+        if beyond:
+            column = max(beyond, key=lambda letters: (len(letters), letters)).decode()
+            raise ImportFileError(SHEET_TOO_WIDE % {"column": column, "limit": MAX_COLUMNS})
+
+    _scan_xml(archive, sheet_path, visit)
+
+
 def _read_xlsx(handle) -> Table:
     from openpyxl import load_workbook
 
     try:
+        with zipfile.ZipFile(handle) as archive:
+            _check_shared_strings(archive)
+        handle.seek(0)
         workbook = load_workbook(handle, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
-        numbered = (
+        estimated = min(sheet.max_row or 1, MAX_ROWS) - 1
+        _check_columns(workbook._archive, sheet._worksheet_path)
+        # The declared dimension (``A1:XFD10000``) is not trusted: rows are
+        # as wide and as many as the cells the sheet really holds.
+        sheet.reset_dimensions()
+        numbered = _bounded(
             (number, list(row))
             for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
         )
         first = next(_non_empty(numbered), None)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError) as exc:
+        raise ImportFileError(NOT_XLSX) from exc
+    except ImportFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for damaged files
         raise ImportFileError(NOT_XLSX) from exc
     if first is None:
         raise ImportFileError(EMPTY_FILE)
@@ -188,19 +415,24 @@ def _read_xlsx(handle) -> Table:
     def rows():
         try:
             yield from _non_empty(numbered)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        except ImportFileError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a damaged part further on
             raise ImportFileError(NOT_XLSX) from exc
         finally:
             workbook.close()
 
-    return Table(ENCODING_XLSX, first[1], rows(), max((sheet.max_row or 1) - 1, 0))
+    return Table(ENCODING_XLSX, first[1], rows(), max(estimated, 0))
 
 
 def open_table(job: ImportJob) -> Table:
     """The job's file as a header and numbered rows, whatever its format."""
     if not job.file:
         raise ImportFileError(UPLOAD_EXPIRED)
-    job.file.open("rb")
+    try:
+        job.file.open("rb")
+    except FileNotFoundError as exc:
+        raise ImportFileError(UPLOAD_EXPIRED) from exc
     return read_table(job.file, job.file_name)
 
 
@@ -238,7 +470,7 @@ def cell_text(value) -> str:
         return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
     if isinstance(value, date):
         return value.isoformat()
-    return str(value).strip()
+    return strip_controls(str(value)).strip()
 
 
 def parse_date(value) -> date:
@@ -263,6 +495,9 @@ def choice_lookup(choices) -> dict[str, str]:
         for language in ("en", "zh-hans"):
             with translation.override(language):
                 lookup.setdefault(normalize_text(str(label)), value)
+    for value, words in SYNONYMS.get(choices, {}).items():
+        for word in words:
+            lookup.setdefault(normalize_text(word), value)
     return lookup
 
 
@@ -273,25 +508,41 @@ class Layout:
     positions: dict[str, int]  # field -> index in the row
     labels: dict[str, str]  # field -> header as written in the file
     ignored: list[str]
+    #: Headers the importer did not know that the user mapped to a column.
+    mapped: list[dict] = field(default_factory=list)
 
 
-def map_header(header: list, columns: tuple[Column, ...]) -> tuple[Layout, list[dict]]:
+def map_header(
+    header: list, columns: tuple[Column, ...], extra: Mapping[str, str] | None = None
+) -> tuple[Layout, list[dict]]:
+    """Where each column is; ``extra`` maps other headers (by ``header_key``)
+    to a column's field (the user's choice on an earlier preview; "" ignores)."""
     keys = {header_key(alias): column for column in columns for alias in column.headers}
-    positions, labels, ignored = {}, {}, []
+    by_field = {column.field: column for column in columns}
+    positions, labels, ignored, mapped = {}, {}, [], []
+    unknown = []
     for index, cell in enumerate(header):
         column = keys.get(header_key(cell))
         if column is None:
-            if cell_text(cell):
-                ignored.append(cell_text(cell))
+            unknown.append((index, cell_text(cell)))
         elif column.field not in positions:
             positions[column.field] = index
             labels[column.field] = cell_text(cell)
+    for index, text in unknown:
+        # A header the user mapped, unless the file has that column itself.
+        column = by_field.get((extra or {}).get(header_key(text), ""))
+        if column is not None and column.field not in positions:
+            positions[column.field] = index
+            labels[column.field] = text
+            mapped.append({"header": text, "field": column.field})
+        elif text:
+            ignored.append(text)
     errors = [
         row_error(1, column.header(), MISSING_COLUMN)
         for column in columns
         if column.required and column.field not in positions
     ]
-    return Layout(positions, labels, ignored), errors
+    return Layout(positions, labels, ignored, mapped), errors
 
 
 def row_error(row: int, column: str, message) -> dict:
@@ -327,6 +578,27 @@ class Outcome:
     created: int = 0
     updated: int = 0
     skipped: int = 0
+    contacts_created: int = 0
+    #: Advisory lock buckets of the rows' duplicate keys (see ``CustomerPass.lock``).
+    lock_buckets: set[int] = field(default_factory=set)
+    #: List values not known (nor mapped): field -> value as written -> [column, count, first row].
+    unknown: dict[str, dict[str, list]] = field(default_factory=dict)
+
+    def add_unknown(self, field_name: str, column: str, text: str, row: int) -> None:
+        per_field = self.unknown.setdefault(field_name, {})
+        if text in per_field:
+            per_field[text][1] += 1
+        elif len(per_field) < MAX_UNKNOWN_VALUES:
+            per_field[text] = [column, 1, row]
+
+    def unknown_values(self) -> list[dict]:
+        """What the preview offers to map, per column in file order of first use."""
+        found = [
+            {"field": name, "column": column, "value": text, "count": count, "row": row}
+            for name, values in self.unknown.items()
+            for text, (column, count, row) in values.items()
+        ]
+        return sorted(found, key=lambda item: (item["row"], item["field"]))
 
     def add_error(self, error: dict) -> None:
         self.error_count += 1
@@ -346,11 +618,20 @@ class RowChecker:
     columns: tuple[Column, ...]
     model: type
 
-    def __init__(self, *, by, layout: Layout, outcome: Outcome):
+    def __init__(
+        self,
+        *,
+        by,
+        layout: Layout,
+        outcome: Outcome,
+        values: Mapping[str, Mapping[str, str]] | None = None,
+    ):
         self.by, self.layout, self.outcome = by, layout, outcome
         self.choices = {
             c.field: choice_lookup(c.choices) for c in self.columns if c.kind == "choice"
         }
+        # The user's own words for list values, from earlier previews ("" = leave empty).
+        self.mapped = {name: dict(per_field) for name, per_field in (values or {}).items()}
         self.options = {
             c.field: ", ".join(str(label) for label in c.choices.labels)
             for c in self.columns
@@ -369,11 +650,18 @@ class RowChecker:
             index = self.layout.positions[column.field]
             raw = cells[index] if index < len(cells) else None
             text = cell_text(raw)
+            if (
+                text
+                and column.kind == "choice"
+                and self.mapped.get(column.field, {}).get(normalize_text(text)) == ""
+            ):
+                text = ""  # the user chose to leave this value empty
             if not text:
                 if column.required:
                     self.error(number, column, REQUIRED_VALUE)
                     ok = False
                 continue
+            self.number = number
             try:
                 values[column.field] = self.clean_value(column, raw, text)
             except ValidationError as exc:
@@ -383,8 +671,13 @@ class RowChecker:
 
     def clean_value(self, column: Column, raw, text: str):
         if column.kind == "choice":
-            value = self.choices[column.field].get(normalize_text(text))
-            if value is None:
+            key = normalize_text(text)
+            value = self.choices[column.field].get(key) or self.mapped.get(column.field, {}).get(
+                key
+            )
+            if value is None or value not in column.choices.values:
+                label = self.layout.labels.get(column.field) or column.header()
+                self.outcome.add_unknown(column.field, label, text, self.number)
                 raise ValidationError(
                     UNKNOWN_OPTION % {"value": text, "options": self.options[column.field]}
                 )
@@ -408,6 +701,12 @@ class RowChecker:
             return model_field.clean(tags, None)
         if column.kind in ("owner", "customer"):
             return text
+        if column.kind == "website":
+            return self.model._meta.get_field(column.field).clean(website_url(text), None)
+        if column.kind == "contact":
+            if column.contact_field == "email":
+                text = text.lower()
+            return Contact._meta.get_field(column.contact_field).clean(text, None)
         if column.field == "credit_code":
             text = text.upper().replace(" ", "")
         return self.model._meta.get_field(column.field).clean(text, None)
@@ -416,6 +715,23 @@ class RowChecker:
 class CustomerChecker(RowChecker):
     columns = CUSTOMER_COLUMNS
     model = Customer
+
+    def clean(self, number: int, cells: list) -> tuple[dict, bool]:
+        """A contact given with the customer needs at least its name."""
+        values, ok = super().clean(number, cells)
+        if any(name in values for name in CONTACT_VALUES) and "contact_name" not in values:
+            self.error(number, CONTACT_NAME_COLUMN, CONTACT_NEEDS_NAME)
+            ok = False
+        return values, ok
+
+
+def website_url(text: str) -> str:
+    """A website as written in other systems (``www.example.com``,
+    ``//example.com``) as a URL: ``https://`` unless it names its scheme."""
+    text = text.strip()
+    if "://" in text:
+        return text
+    return "https://" + text.lstrip("/")
 
 
 class ContactChecker(RowChecker):
@@ -503,21 +819,34 @@ def copy_rows(model, columns: list[str], rows: Iterable[tuple]) -> None:
 # --- Customers ------------------------------------------------------------------------------
 
 #: Customer fields an update may change (owner and stage have their own services).
-CUSTOMER_UPDATABLE = tuple(c.field for c in CUSTOMER_COLUMNS if c.field != "owner")
+CUSTOMER_UPDATABLE = tuple(name for name in CUSTOMER_FIELDS if name != "owner")
+#: The contact's columns in a customer file, and the Contact field each fills.
+CONTACT_VALUES = {c.field: c.contact_field for c in CUSTOMER_COLUMNS if c.kind == "contact"}
+CONTACT_NAME_COLUMN = next(c for c in CUSTOMER_COLUMNS if c.field == "contact_name")
+#: First key of the advisory locks an import takes on its duplicate keys, and
+#: how many buckets the keys fall into (the most locks an import holds).
+LOCK_NAMESPACE = 1_700_017
+LOCK_BUCKETS = 64
 
 
 class CustomerPass:
     """One pass over a customer file: check (``write=False``) or import."""
 
     checker_class = CustomerChecker
+    #: What makes two customers duplicates: the mobile is their contact's.
+    KEYS = ("credit_code", "name", "phone", "mobile")
 
     def __init__(self, *, job: ImportJob, by, on_duplicate: str, write: bool, outcome: Outcome):
         self.job, self.by, self.on_duplicate, self.write = job, by, on_duplicate, write
         self.outcome = outcome
         # Keys of the earlier rows of the file -> the row number that had them first.
-        self.seen = {"credit_code": {}, "name": {}, "phone": {}}
+        self.seen = {key: {} for key in self.KEYS}
         self.updating: set[int] = set()
         self.deferred_search: list[int] = []
+        self.deferred_contact_search: list[int] = []
+        self.held: set[int] = set()
+        if write:  # every lock the check found, at once (see ``lock``)
+            self.lock(job.result.get("lock_buckets") or [])
         self.importer = _importer_info(by)
         self.cause = str(IMPORT_CAUSE % {"file": job.file_name})
 
@@ -528,11 +857,44 @@ class CustomerPass:
                 "credit_code": values.get("credit_code", ""),
                 "name": normalize_company_name(values.get("name", "")),
                 "phone": normalize_phone(values.get("phone", "")),
+                "mobile": normalize_phone(values.get("contact_mobile", "")),
             }
         return values["_keys"]
 
+    def buckets(self, rows: list[Row]) -> set[int]:
+        """The lock buckets of the chunk's duplicate keys."""
+        return {
+            zlib.crc32(f"{self.job.kind}:{name}:{value}".encode()) % LOCK_BUCKETS
+            for row in rows
+            for name, value in self.keys(row).items()
+            if value
+        }
+
+    def lock(self, buckets) -> None:
+        """Serialise imports per duplicate key: a transaction-long advisory lock
+        on the bucket of each key (in one order, one query). A concurrent
+        import of the same customers waits until this one commits, and its
+        lookups then see these rows as duplicates.
+
+        The check records the buckets of the whole file, and the import takes
+        them all at its start, in order: two imports never hold some and wait
+        for others (no deadlock), and a transaction holds at most
+        ``LOCK_BUCKETS`` locks whatever the file's size. A bucket the check
+        did not see (the file cannot change in between) is taken when met.
+        """
+        new = sorted(set(buckets) - self.held)
+        if not new:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_advisory_xact_lock(%s, b)) FROM unnest(%s::int[]) AS b",
+                [LOCK_NAMESPACE, new],
+            )
+        self.held.update(new)
+
     def existing(self, rows: list[Row]) -> dict[str, dict[str, tuple]]:
-        """Existing customers matching the chunk, per key type: one query each."""
+        """Existing customers matching the chunk, per key type: one query each
+        (the mobile: customers with a contact of that mobile)."""
         found: dict[str, dict[str, tuple]] = {}
         columns = {
             "credit_code": "credit_code",
@@ -549,6 +911,14 @@ class CustomerPass:
                 )
                 for match in matches.values_list(column, "pk", "name", "is_archived"):
                     found[key].setdefault(match[0], match[1:])
+        mobiles = {self.keys(row)["mobile"] for row in rows} - {""}
+        found["mobile"] = {}
+        if mobiles:
+            matches = Contact.objects.filter(normalized_mobile__in=mobiles).values_list(
+                "normalized_mobile", "customer_id", "customer__name", "customer__is_archived"
+            )
+            for match in matches.order_by("customer_id"):
+                found["mobile"].setdefault(match[0], match[1:])
         ids = {m[0] for per_key in found.values() for m in per_key.values()}
         self.visible = (
             set(
@@ -563,10 +933,10 @@ class CustomerPass:
         existing = self.existing(rows)
         for row in rows:
             keys = self.keys(row)
-            match_on = [k for k in ("credit_code", "name", "phone") if keys[k] in existing[k]]
-            earlier = [k for k in ("credit_code", "name", "phone") if keys[k] in self.seen[k]]
+            match_on = [k for k in self.KEYS if keys[k] in existing[k]]
+            earlier = [k for k in self.KEYS if keys[k] in self.seen[k]]
             target = existing[match_on[0]][keys[match_on[0]]] if match_on else None
-            for key in ("credit_code", "name", "phone"):
+            for key in self.KEYS:
                 if keys[key]:
                     self.seen[key].setdefault(keys[key], row.number)
             if not match_on and not earlier:
@@ -621,6 +991,10 @@ class CustomerPass:
     def chunk(self, rows: list[Row], checker: RowChecker) -> None:
         self.resolve(rows, checker)
         rows = [row for row in rows if row.action != "error"]
+        buckets = self.buckets(rows)
+        self.outcome.lock_buckets |= buckets
+        if self.write and not self.outcome.error_count:
+            self.lock(buckets)
         self.classify(rows)
         if not self.write or self.outcome.error_count:
             return
@@ -644,7 +1018,7 @@ class CustomerPass:
             keys = self.keys(row)
             values = {
                 **defaults,
-                **{k: v for k, v in row.values.items() if not k.startswith("_")},
+                **{k: v for k, v in row.values.items() if k in CUSTOMER_FIELDS},
                 "id": pk,
                 "owner_id": owner.user_id,
                 "department_id": owner.department_id,
@@ -678,6 +1052,41 @@ class CustomerPass:
         )
         self.search(ids)
         self.outcome.created += len(ids)
+        self.create_contacts([(pk, row) for pk, row in zip(ids, rows, strict=True)])
+
+    def create_contacts(self, pairs: list[tuple[int, Row]]) -> None:
+        """The contacts given with the customers (``contact_*`` columns), with
+        the customers' owner, department and branch, and their history."""
+        contacts = []
+        for customer_id, row in pairs:
+            if "contact_name" not in row.values:
+                continue
+            owner: OwnerInfo | None = row.values.get("_owner")
+            values = {
+                field_name: row.values[name]
+                for name, field_name in CONTACT_VALUES.items()
+                if name in row.values
+            }
+            contact = Contact(
+                customer_id=customer_id,
+                owner_id=owner.user_id if owner else row.values["_target_owner"][0],
+                department_id=owner.department_id if owner else row.values["_target_owner"][1],
+                branch_id=owner.branch_id if owner else row.values["_target_owner"][2],
+                **values,
+            )
+            contact.normalized_mobile = normalize_phone(contact.mobile)
+            contact._history_user = self.by
+            contacts.append(contact)
+        if not contacts:
+            return
+        Contact.objects.bulk_create(contacts)
+        Contact.history.bulk_history_create(contacts, default_user=self.by)
+        ids = [c.pk for c in contacts]
+        if self.job.total and self.job.total <= SEARCH_INLINE_ROWS:
+            refresh_contact_search(contact_ids=ids)
+        else:
+            self.deferred_contact_search.extend(ids)
+        self.outcome.contacts_created += len(contacts)
 
     def search(self, ids: list[int]) -> None:
         """Search documents: in this transaction for small imports; for large
@@ -719,6 +1128,40 @@ class CustomerPass:
         )
         self.search([c.pk for c in customers])
         self.outcome.updated += len(customers)
+        self.add_contacts(rows, found)
+
+    def add_contacts(self, rows: list[Row], found: dict[int, Customer]) -> None:
+        """A contact given with an updated customer is added unless the
+        customer has one of that mobile (or, without a mobile, of that name)."""
+        rows = [row for row in rows if "contact_name" in row.values]
+        if not rows:
+            return
+        known = set()
+        for customer_id, mobile, name in Contact.objects.filter(
+            customer_id__in={row.target_id for row in rows}
+        ).values_list("customer_id", "normalized_mobile", "name"):
+            known.add((customer_id, "m", mobile))
+            known.add((customer_id, "n", normalize_text(name)))
+        pairs = []
+        for row in rows:
+            customer = found[row.target_id]
+            mobile = self.keys(row)["mobile"]
+            key = (
+                (customer.pk, "m", mobile)
+                if mobile
+                else (customer.pk, "n", normalize_text(row.values["contact_name"]))
+            )
+            if key in known:
+                continue
+            known.add(key)
+            row.values["_owner"] = None
+            row.values["_target_owner"] = (
+                customer.owner_id,
+                customer.department_id,
+                customer.branch_id,
+            )
+            pairs.append((customer.pk, row))
+        self.create_contacts(pairs)
 
 
 # --- Contacts -------------------------------------------------------------------------------
@@ -891,6 +1334,104 @@ PASSES = {ImportJob.Kind.CUSTOMERS: CustomerPass, ImportJob.Kind.CONTACTS: Conta
 COLUMNS = {ImportJob.Kind.CUSTOMERS: CUSTOMER_COLUMNS, ImportJob.Kind.CONTACTS: CONTACT_COLUMNS}
 
 
+# --- The user's mappings ------------------------------------------------------------------
+
+
+@dataclass
+class Mappings:
+    """What a user's files mean by headers and list values the import does not know."""
+
+    columns: dict[str, str] = field(default_factory=dict)  # header_key -> field ("" ignores)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> text -> code
+
+
+def import_mapping_for(*, job: ImportJob, by) -> Mappings:
+    """The mappings ``by`` chose on earlier previews of this kind of file (one query)."""
+    mappings = Mappings()
+    rows = ImportMapping.objects.filter(user=by, kind=job.kind).values_list(
+        "field", "source", "target"
+    )
+    for field_name, source, target in rows:
+        if field_name == ImportMapping.COLUMN:
+            mappings.columns[source] = target
+        else:
+            mappings.values.setdefault(field_name, {})[source] = target
+    return mappings
+
+
+def mappable_columns(kind: str) -> list[Column]:
+    """The columns an unknown header may be mapped to."""
+    return [column for column in COLUMNS[ImportJob.Kind(kind)] if column.kind != "customer"]
+
+
+def column_label(kind: str, field_name: str) -> str:
+    """What the preview calls an import column: its field's name, in the user's language."""
+    if field_name in CONTACT_VALUES and kind == ImportJob.Kind.CUSTOMERS:
+        verbose = Contact._meta.get_field(CONTACT_VALUES[field_name]).verbose_name
+        return str(CONTACT_FIELD_LABEL % {"field": verbose})
+    model = Customer if kind == ImportJob.Kind.CUSTOMERS else Contact
+    try:
+        return capfirst(str(model._meta.get_field(field_name).verbose_name))
+    except FieldDoesNotExist:
+        return field_name
+
+
+def value_options(kind: str, field_name: str) -> list[tuple[str, str]]:
+    """The values an unknown list value of ``field_name`` may be mapped to."""
+    column = next(c for c in COLUMNS[ImportJob.Kind(kind)] if c.field == field_name)
+    return [(value, str(label)) for value, label in column.choices.choices]
+
+
+@transaction.atomic
+def import_mapping_save(
+    *,
+    job: ImportJob,
+    by,
+    values: Iterable[tuple[str, str, str]] = (),
+    columns: Iterable[tuple[str, str]] = (),
+) -> ImportJob:
+    """Remember what ``by``'s files mean -- ``values``: (field, value as
+    written, code or "" to leave it empty); ``columns``: (header as written,
+    field or "" to ignore it) -- for this file and the next ones, and check
+    the file again with them. Targets that are not options are refused."""
+    kind = ImportJob.Kind(job.kind)
+    by_field = {c.field: c for c in COLUMNS[kind]}
+    allowed_fields = {c.field for c in mappable_columns(kind)}
+    rows = []
+    for field_name, text, target in values:
+        column = by_field.get(field_name)
+        if column is None or column.kind != "choice":
+            raise ValidationError(BAD_MAPPING)
+        if target and target not in column.choices.values:
+            raise ValidationError(BAD_MAPPING)
+        source = normalize_text(strip_controls(text))[:200]
+        if source:
+            rows.append(
+                ImportMapping(user=by, kind=kind, field=field_name, source=source, target=target)
+            )
+    for header, target in columns:
+        if target and target not in allowed_fields:
+            raise ValidationError(BAD_MAPPING)
+        source = header_key(strip_controls(header))[:200]
+        if source:
+            rows.append(
+                ImportMapping(
+                    user=by, kind=kind, field=ImportMapping.COLUMN, source=source, target=target
+                )
+            )
+    if rows:
+        ImportMapping.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["user", "kind", "field", "source"],
+            update_fields=["target", "updated_at"],
+        )
+    job.status = ImportJob.Status.CHECKING
+    job.started_at = timezone.now()
+    job.save(update_fields=["status", "started_at"])
+    return job
+
+
 def progress_key(job: ImportJob) -> str:
     return f"crm:import-progress:{job.token}"
 
@@ -908,12 +1449,22 @@ def run_pass(
     on_duplicate: str = ImportJob.OnDuplicate.SKIP,
     write: bool,
     progress: Callable[[int, int], None] | None = None,
+    mapping: Mappings | None = None,
 ) -> tuple[Outcome, Table, Layout]:
     """Read the job's file once, chunk by chunk; check every row and, with
-    ``write``, write them. Raises ``ImportFileError`` for an unreadable file."""
+    ``write``, write them. Raises ``ImportFileError`` for an unreadable file.
+    ``mapping``: the user's words for unknown columns and list values."""
     table = open_table(job)
     outcome = Outcome()
-    layout, header_errors = map_header(table.header, COLUMNS[job.kind])
+    mapping = mapping or Mappings()
+    layout, header_errors = map_header(table.header, COLUMNS[job.kind], mapping.columns)
+    if job.kind == ImportJob.Kind.CUSTOMERS and "contact_name" not in layout.positions:
+        # Without a contact name column, a customer file's 手机 or email is
+        # not a contact's: those columns are ignored, as they always were.
+        for name in CONTACT_VALUES:
+            if name in layout.positions:
+                del layout.positions[name]
+                layout.ignored.append(layout.labels.pop(name))
     for error in header_errors:
         outcome.add_error(error)
     if header_errors:
@@ -921,7 +1472,7 @@ def run_pass(
     current = PASSES[job.kind](
         job=job, by=by, on_duplicate=on_duplicate, write=write, outcome=outcome
     )
-    checker = current.checker_class(by=by, layout=layout, outcome=outcome)
+    checker = current.checker_class(by=by, layout=layout, outcome=outcome, values=mapping.values)
     for chunk in _chunks(table.rows, CHUNK_SIZE):
         outcome.total += len(chunk)
         rows = []
@@ -939,6 +1490,13 @@ def run_pass(
 
         for ids in _in_chunks(current.deferred_search):
             transaction.on_commit(lambda ids=ids: refresh_search.delay(kind=job.kind, ids=ids))
+    if write and getattr(current, "deferred_contact_search", None):
+        from customers.tasks import refresh_search
+
+        for ids in _in_chunks(current.deferred_contact_search):
+            transaction.on_commit(
+                lambda ids=ids: refresh_search.delay(kind=ImportJob.Kind.CONTACTS, ids=ids)
+            )
     if outcome.total == 0:
         outcome.add_error(row_error(2, "—", NO_DATA_ROWS))
     outcome.errors.sort(key=lambda error: error["row"] or 0)  # stable: columns keep their order
@@ -949,42 +1507,80 @@ def run_pass(
 
 
 def import_job_create(*, by, kind: str, upload: UploadedFile) -> ImportJob:
-    """Keep an upload as a new job of ``by``, to be checked."""
+    """Keep an upload as a new job of ``by``, to be checked. The file goes to
+    the private storage (``PRIVATE_MEDIA_ROOT``), never under ``MEDIA_URL``."""
+    name = strip_controls(upload.name or "").replace("/", "_").replace("\\", "_") or "upload"
     job = ImportJob(
         token=uuid.uuid4(),
         kind=ImportJob.Kind(kind),
-        file_name=upload.name[:255],
+        file_name=name[:255],
         created_by=by,
         status=ImportJob.Status.CHECKING,
+        started_at=timezone.now(),
     )
-    job.file.save(f"{job.token}-{upload.name[-80:]}", upload, save=False)
+    job.file.save(f"{job.token}-{name[-80:]}", upload, save=False)
     job.save()
     return job
 
 
+def _failure(message) -> list[dict]:
+    return [{"row": None, "column": None, "message": str(message), "text": str(message)}]
+
+
+def _database_failure(exc: Exception) -> str:
+    """A database error while importing, in words (never PostgreSQL's text)."""
+    cause = getattr(exc, "__cause__", None)
+    diag = getattr(cause, "diag", None)
+    if isinstance(exc, IntegrityError):
+        if getattr(diag, "constraint_name", "") == "customer_credit_code_unique":
+            return str(CLASH_CREDIT_CODE)
+        return str(CLASH_OTHER)
+    if isinstance(cause, psycopg_errors.DeadlockDetected | psycopg_errors.LockNotAvailable):
+        return str(CLASH_DEADLOCK)
+    return str(DATABASE_FAILURE)
+
+
 def import_job_check(*, job: ImportJob) -> ImportJob:
-    """Check every row of the file: errors and duplicates go into the job (the preview)."""
+    """Check every row of the file: errors and duplicates go into the job (the
+    preview). Whatever goes wrong ends the check with a message."""
     by = job.created_by
     try:
+        mapping = import_mapping_for(job=job, by=by)
         outcome, table, layout = run_pass(
             job,
             by=by,
             write=False,
             progress=lambda done, total: _report(job, processed=done, total=total),
+            mapping=mapping,
         )
-    except ImportFileError as exc:
+    except Exception as exc:  # noqa: BLE001 - the job must end, with a message
+        if isinstance(exc, ImportFileError):
+            message = exc.message
+        else:
+            logger.exception("Import %s: the check failed", job.token)
+            message = str(CHECK_FAILED)
         job.status = ImportJob.Status.INVALID
-        job.errors = [{"row": None, "column": None, "message": exc.message, "text": exc.message}]
+        job.errors = _failure(message)
+        job.result = {"error_count": 1}
         job.finished_at = timezone.now()
-        job.save(update_fields=["status", "errors", "finished_at"])
+        job.save(update_fields=["status", "errors", "result", "finished_at"])
+        cache.delete(progress_key(job))
         return job
     job.encoding = table.encoding
     job.total = outcome.total
     job.errors = outcome.errors
     job.duplicates = outcome.duplicates
     job.duplicate_count = outcome.duplicate_count
-    job.result = {"error_count": outcome.error_count, "ignored_columns": layout.ignored}
+    job.result = {
+        "error_count": outcome.error_count,
+        "ignored_columns": layout.ignored,
+        "mapped_columns": layout.mapped,
+        "present_fields": sorted(layout.positions),
+        "unknown_values": outcome.unknown_values(),
+        "lock_buckets": sorted(outcome.lock_buckets),
+    }
     job.status = ImportJob.Status.INVALID if outcome.error_count else ImportJob.Status.CHECKED
+    job.finished_at = None
     job.save(
         update_fields=[
             "encoding",
@@ -994,6 +1590,7 @@ def import_job_check(*, job: ImportJob) -> ImportJob:
             "duplicate_count",
             "result",
             "status",
+            "finished_at",
         ]
     )
     cache.delete(progress_key(job))
@@ -1015,7 +1612,8 @@ def import_job_confirm(
     }
     job.status = ImportJob.Status.QUEUED
     job.processed = 0
-    job.save(update_fields=["on_duplicate", "row_choices", "status", "processed"])
+    job.started_at = timezone.now()
+    job.save(update_fields=["on_duplicate", "row_choices", "status", "processed", "started_at"])
     return job
 
 
@@ -1030,15 +1628,25 @@ def _prefer_indexes() -> None:
         cursor.execute("SET LOCAL enable_seqscan = off")
 
 
+#: A job in these states may start importing (not one already running or finished).
+STARTABLE = (ImportJob.Status.CHECKED, ImportJob.Status.QUEUED, ImportJob.Status.INVALID)
+
+
 def customer_import(*, job: ImportJob, by, on_duplicate: str) -> ImportJob:
     """Import the rows of a checked job (customers or contacts), all or nothing.
 
-    The rows are written in one transaction; a row error, an unreadable file
-    or a database error rolls everything back and leaves the job ``failed``
-    with the reasons. The job row itself is written outside that transaction,
-    so the failure is kept.
+    The rows are written in one transaction; a row error, an unreadable file,
+    a clash with another import or any other failure rolls everything back
+    and leaves the job ``failed`` with the reasons in words. The job row
+    itself is written outside that transaction, so the failure is kept. A job
+    runs once: only a queued job starts.
     """
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    started = ImportJob.objects.filter(pk=job.pk, status__in=STARTABLE).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+    )
+    if not started:
+        job.refresh_from_db()
+        return job
     job.status = ImportJob.Status.RUNNING
     failure: list[dict] | None = None
     try:
@@ -1050,17 +1658,20 @@ def customer_import(*, job: ImportJob, by, on_duplicate: str) -> ImportJob:
                 on_duplicate=on_duplicate,
                 write=True,
                 progress=lambda done, total: _report(job, processed=done, total=total),
+                mapping=import_mapping_for(job=job, by=by),
             )
             if outcome.error_count:
                 raise RowErrors(outcome.errors, outcome.error_count)
     except RowErrors as exc:
         failure, error_count = exc.errors, exc.count
     except ImportFileError as exc:
-        failure = [{"row": None, "column": None, "message": exc.message, "text": exc.message}]
-        error_count = 1
-    except IntegrityError as exc:
-        failure = [{"row": None, "column": None, "message": str(exc), "text": str(exc)}]
-        error_count = 1
+        failure, error_count = _failure(exc.message), 1
+    except DatabaseError as exc:
+        failure, error_count = _failure(_database_failure(exc)), 1
+        logger.warning("Import %s failed in the database: %s", job.token, exc)
+    except Exception:  # noqa: BLE001 - the job must end, with a message
+        logger.exception("Import %s failed", job.token)
+        failure, error_count = _failure(IMPORT_FAILED), 1
     job.finished_at = timezone.now()
     cache.delete(progress_key(job))
     if failure is not None:
@@ -1076,9 +1687,31 @@ def customer_import(*, job: ImportJob, by, on_duplicate: str) -> ImportJob:
         "created": outcome.created,
         "updated": outcome.updated,
         "skipped": outcome.skipped,
+        "contacts_created": outcome.contacts_created,
+        # Duplicates the check did not see: someone imported or entered
+        # them in between (the rows followed the choice for duplicates).
+        "late_duplicates": max(outcome.duplicate_count - job.duplicate_count, 0),
     }
     job.save(update_fields=["status", "processed", "result", "finished_at"])
     return job
+
+
+#: A job still checking, queued or importing this long after it started has
+#: lost its worker: it is ended as failed (nothing of it was committed).
+STUCK_AFTER = timedelta(hours=2)
+
+
+def import_jobs_unstick(*, now: datetime | None = None) -> int:
+    """End jobs whose check or import stopped without finishing (a worker
+    killed, a lost task): failed, with a message; their transaction never
+    committed, so nothing of them is written."""
+    cutoff = (now or timezone.now()) - STUCK_AFTER
+    in_progress = (ImportJob.Status.CHECKING, ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
+    return ImportJob.objects.filter(status__in=in_progress, started_at__lt=cutoff).update(
+        status=ImportJob.Status.FAILED,
+        errors=_failure(IMPORT_STUCK),
+        finished_at=now or timezone.now(),
+    )
 
 
 def import_job_progress(job: ImportJob) -> dict:

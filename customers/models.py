@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchVectorField
+from django.core.files.storage import storages
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,11 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from crm.models import ScopedModel
 from crm.scope import ScopedQuerySet
 from customers.validators import validate_credit_code
+
+
+def private_storage():
+    """Where private uploads (import files) are kept: ``STORAGES["private"]``."""
+    return storages["private"]
 
 
 class Industry(models.TextChoices):
@@ -453,7 +459,9 @@ class ImportJob(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.CHECKING
     )
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    #: In the private storage (``PRIVATE_MEDIA_ROOT``), never under ``MEDIA_URL``:
+    #: the creator downloads it through a view that checks who asks.
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", storage=private_storage)
     file_name = models.CharField(_("file name"), max_length=255)
     encoding = models.CharField(_("encoding"), max_length=30, blank=True)
     on_duplicate = models.CharField(
@@ -476,6 +484,8 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    #: When the current check or import began (a job in progress for long has lost its worker).
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import job")
@@ -487,3 +497,36 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.file_name}"
+
+
+class ImportMapping(models.Model):
+    """How one user's files write what the import does not know, kept for
+    their next file: a list value (``终端客户`` → end customer; an empty
+    ``target`` leaves the cell empty) or, with an empty ``field``, a column
+    header (``成立日期`` → a known column; an empty ``target`` ignores it)."""
+
+    COLUMN = ""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ImportJob.Kind.choices)
+    field = models.CharField(_("column"), max_length=40, blank=True)
+    source = models.CharField(_("as written in the file"), max_length=200)
+    target = models.CharField(_("means"), max_length=40, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "field", "source"], name="importmapping_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field or '#'}: {self.source} → {self.target or '—'}"

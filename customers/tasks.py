@@ -43,3 +43,11 @@ def import_files_cleanup() -> int:
     from customers.imports import import_files_cleanup as cleanup
 
     return cleanup()
+
+
+@shared_task(name="customers.import_jobs_unstick")
+def import_jobs_unstick() -> int:
+    """Every 15 minutes (Celery beat): jobs whose worker was lost end as failed."""
+    from customers.imports import import_jobs_unstick as unstick
+
+    return unstick()

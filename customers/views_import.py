@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
@@ -26,11 +26,16 @@ from viewflow.views import Action
 from customers import exports
 from customers.imports import (
     INLINE_MAX_BYTES,
+    column_label,
     customer_import,
     import_job_check,
     import_job_confirm,
     import_job_create,
     import_job_progress,
+    import_jobs_unstick,
+    import_mapping_save,
+    mappable_columns,
+    value_options,
 )
 from customers.models import ImportJob
 from customers.resources import import_template
@@ -127,9 +132,46 @@ def import_start(request):
     )
 
 
+#: A value left as it is on the mapping form (the row stays an error).
+NOT_MAPPED = "?"
+
+
+def _mapping_context(job: ImportJob) -> dict:
+    """The unknown list values and ignored columns the preview offers to map."""
+    if job.status not in (ImportJob.Status.CHECKED, ImportJob.Status.INVALID):
+        return {"unknown_values": [], "ignored_columns": [], "mapped_columns": []}
+    unknown = [
+        {**item, "index": index, "options": value_options(job.kind, item["field"])}
+        for index, item in enumerate(job.result.get("unknown_values") or [])
+    ]
+    present = set(job.result.get("present_fields") or [])
+    fields = [
+        (column.field, column_label(job.kind, column.field))
+        for column in mappable_columns(job.kind)
+        if column.field not in present  # a column the file already has is not offered
+    ]
+    ignored = [
+        {"index": index, "header": header}
+        for index, header in enumerate(job.result.get("ignored_columns") or [])
+    ]
+    mapped = [
+        {**item, "label": column_label(job.kind, item["field"])}
+        for item in job.result.get("mapped_columns") or []
+    ]
+    return {
+        "unknown_values": unknown,
+        "ignored_columns": ignored,
+        "column_options": fields,
+        "mapped_columns": mapped,
+    }
+
+
 def import_job(request, token):
-    """The preview (errors, duplicates, the choice) or the progress and result."""
+    """The preview (errors, duplicates, mapping, the choice) or the progress and result."""
     job = access_import_job(user=request.user, token=token)
+    in_progress = (ImportJob.Status.CHECKING, ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)
+    if job.status in in_progress and import_jobs_unstick():  # a lost worker: ended as failed
+        job.refresh_from_db()
     return render(
         request,
         "customers/import/job.html",
@@ -149,6 +191,8 @@ def import_job(request, token):
             "running": job.status
             in (ImportJob.Status.CHECKING, ImportJob.Status.QUEUED, ImportJob.Status.RUNNING),
             "page_title": _("Import"),
+            "may_import": _may_import(request.user, job.kind),
+            **_mapping_context(job),
         },
     )
 
@@ -178,6 +222,49 @@ def import_confirm(request, token):
         lambda: customer_import(job=job, by=request.user, on_duplicate=on_duplicate),
     )
     return redirect("customers:import_job", token=job.token)
+
+
+@require_POST
+def import_map(request, token):
+    """Save what the unknown values and columns of the file mean (for this
+    file and the user's next ones) and check the file again."""
+    job = access_import_job(user=request.user, token=token)
+    if not _may_import(request.user, job.kind):
+        raise PermissionDenied
+    if job.status not in (ImportJob.Status.CHECKED, ImportJob.Status.INVALID):
+        return HttpResponse(NOT_CONFIRMABLE, status=409)
+    unknown = job.result.get("unknown_values") or []
+    ignored = job.result.get("ignored_columns") or []
+    values = [
+        (item["field"], item["value"], request.POST[f"value_{index}"])
+        for index, item in enumerate(unknown)
+        if request.POST.get(f"value_{index}", NOT_MAPPED) != NOT_MAPPED
+    ]
+    columns = [
+        (header, request.POST[f"column_{index}"])
+        for index, header in enumerate(ignored)
+        if request.POST.get(f"column_{index}", NOT_MAPPED) != NOT_MAPPED
+    ]
+    try:
+        job = import_mapping_save(job=job, by=request.user, values=values, columns=columns)
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
+    _dispatch(import_check, job, lambda: import_job_check(job=job))
+    return redirect("customers:import_job", token=job.token)
+
+
+@require_GET
+def import_file_download(request, token):
+    """The uploaded file, to its creator only (others: 404). Uploads are kept
+    in the private storage and have no public URL."""
+    job = access_import_job(user=request.user, token=token)
+    if not job.file:
+        raise Http404("The file has been cleaned up.")
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The file has been cleaned up.") from exc
+    return FileResponse(handle, as_attachment=True, filename=job.file_name)
 
 
 @require_GET
@@ -230,5 +317,7 @@ urlpatterns = [
     path("import/<uuid:token>/", import_job, name="import_job"),
     path("import/<uuid:token>/confirm/", import_confirm, name="import_confirm"),
     path("import/<uuid:token>/progress/", import_progress, name="import_progress"),
+    path("import/<uuid:token>/map/", import_map, name="import_map"),
+    path("import/<uuid:token>/file/", import_file_download, name="import_file"),
     path("export/", customer_export, name="customer_export"),
 ]
