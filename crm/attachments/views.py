@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from crm.attachments import selectors, services
 
@@ -110,7 +110,10 @@ def attachment_download(request, pk: int):
 
 
 def _archive_or_restore(request, pk: int, *, archive: bool):
+    """POST only; a GET is sent to the card after the same scope check."""
     attachment, record = selectors.access_attachment(user=request.user, pk=pk)
+    if request.method != "POST":
+        return HttpResponseRedirect(card_url(record))
     if not services.can_archive(request.user, attachment):
         raise PermissionDenied(services.NOT_YOURS)
     if archive:
@@ -122,12 +125,10 @@ def _archive_or_restore(request, pk: int, *, archive: bool):
     return HttpResponseRedirect(card_url(record), status=303)
 
 
-@require_POST
 def attachment_archive(request, pk: int):
     return _archive_or_restore(request, pk, archive=True)
 
 
-@require_POST
 def attachment_restore(request, pk: int):
     return _archive_or_restore(request, pk, archive=False)
 

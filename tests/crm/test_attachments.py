@@ -28,13 +28,12 @@ SEARCH = "/search/"
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     """Files go to a temporary MEDIA_ROOT; extraction runs inline after commit."""
-    settings.MEDIA_ROOT = tmp_path
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     from crm.celery import app
 
-    app.conf.task_always_eager = True
+    settings.MEDIA_ROOT = tmp_path
+    previous, app.conf.task_always_eager = app.conf.task_always_eager, True
     yield tmp_path
-    app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+    app.conf.task_always_eager = previous
 
 
 @pytest.fixture
