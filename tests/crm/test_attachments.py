@@ -616,3 +616,21 @@ def test_the_search_uses_the_scoped_gin_index(org, indexed):
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET enable_seqscan = on")
     assert "attachment_scoped_search" in plan
+
+
+# --- Demo data ------------------------------------------------------------------------
+
+
+def test_the_demo_seeder_attaches_files_once(org, customers, django_capture_on_commit_callbacks):
+    from crm.attachments import demo
+
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        demo.seed(options={}, stdout=out)
+    count = Attachment.objects.count()
+    demo.seed(options={}, stdout=out)
+
+    assert count > 0 and Attachment.objects.count() == count
+    assert set(Attachment.objects.values_list("owner__username", flat=True)) <= {"rep", "manager"}
+    assert Attachment.objects.filter(kind="pdf", text__contains="验收标准").exists()
+    assert Attachment.objects.filter(kind="text", text__contains="培训安排").exists()
