@@ -27,6 +27,7 @@ from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -70,7 +71,7 @@ class Attachment(models.Model):
         _("file"), storage=attachment_storage, upload_to=attachment_path, max_length=255
     )
     name = models.CharField(_("file name"), max_length=255)
-    size = models.PositiveBigIntegerField(_("size"))
+    size = models.PositiveBigIntegerField(pgettext_lazy("file", "size"))
     kind = models.CharField(_("type"), max_length=10)
     mime_type = models.CharField(_("content type"), max_length=100)
     uploaded_by = models.ForeignKey(
