@@ -30,6 +30,7 @@ from django.db import models
 from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
@@ -176,7 +177,7 @@ class AttachmentSearchProvider(SearchProvider):
     def hit(self, obj: Attachment) -> SearchHit:
         model = obj.content_type.model_class()
         details = [
-            str(model._meta.verbose_name) if model else "",
+            str(capfirst(model._meta.verbose_name)) if model else "",
             obj.uploaded_by_name,
             date_format(localtime(obj.uploaded_at), "SHORT_DATE_FORMAT"),
         ]

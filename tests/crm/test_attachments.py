@@ -634,3 +634,41 @@ def test_the_demo_seeder_attaches_files_once(org, customers, django_capture_on_c
     assert set(Attachment.objects.values_list("owner__username", flat=True)) <= {"rep", "manager"}
     assert Attachment.objects.filter(kind="pdf", text__contains="验收标准").exists()
     assert Attachment.objects.filter(kind="text", text__contains="培训安排").exists()
+
+
+def test_the_search_query_count_does_not_grow_with_attachments(
+    org, client, indexed, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from crm.search import search_providers
+
+    providers = search_providers.for_user(org.rep)
+    # session, user, permissions (2), scopes (1 + 1 of the attachments'
+    # provider), savepoint, release, work_mem, one per provider
+    queries = 4 + 1 + sum(1 for p in providers if p.model is None) + 3 + len(providers)
+    client.force_login(org.rep)
+    client.get(SEARCH, {"q": "warm up", "partial": "1"})
+    with django_assert_num_queries(queries):
+        few = client.get(SEARCH, {"q": "验收", "partial": "1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(5):
+            services.attachment_upload(
+                record=indexed, file=pdf_file(f"验收{n}.pdf", ["验收"]), by=org.rep
+            )
+    with django_assert_num_queries(queries):
+        many = client.get(SEARCH, {"q": "验收", "partial": "1"})
+
+    assert results(few) == ["方案.pdf"]
+    assert len(results(many)) == 6
+    assert results(many)[0].startswith("验收")  # a match in the name ranks first
+
+
+def test_admin_lists_attachments_read_only(admin_client, org, customer):
+    services.attachment_upload(record=customer, file=pdf_file(), by=org.rep)
+    attachment = Attachment.objects.get()
+
+    listing = admin_client.get("/admin/crm/attachment/")
+    detail = admin_client.get(f"/admin/crm/attachment/{attachment.pk}/change/")
+
+    assert listing.status_code == 200 and "技术方案书.pdf" in listing.content.decode()
+    assert detail.status_code == 200
+    assert f"/attachments/file/{attachment.pk}/" in detail.content.decode()
