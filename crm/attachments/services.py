@@ -213,3 +213,34 @@ def attachments_sync_scope(*, model: type[ScopedModel], ids=None) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+@transaction.atomic
+def attachments_move(*, from_record, to_record, by) -> int:
+    """Move every attachment of ``from_record`` to ``to_record`` (a merge of
+    duplicates: generic relations are not found by introspecting foreign
+    keys), with the target's scope copied and a history entry each."""
+    from simple_history.utils import bulk_update_with_history
+
+    content_type = ContentType.objects.get_for_model(from_record)
+    attachments = list(
+        Attachment.objects.select_for_update()
+        .filter(content_type=content_type, object_id=from_record.pk)
+        .defer("text", "search_vector")
+        .order_by("pk")
+    )
+    for attachment in attachments:
+        attachment.content_type = ContentType.objects.get_for_model(to_record)
+        attachment.object_id = to_record.pk
+        if isinstance(to_record, ScopedModel):
+            attachment.owner_id = to_record.owner_id
+            attachment.department_id = to_record.department_id
+            attachment.branch_id = to_record.branch_id
+    if attachments:
+        bulk_update_with_history(
+            attachments,
+            Attachment,
+            ["content_type", "object_id", "owner", "department", "branch"],
+            default_user=by,
+        )
+    return len(attachments)

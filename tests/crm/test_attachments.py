@@ -672,3 +672,16 @@ def test_admin_lists_attachments_read_only(admin_client, org, customer):
     assert listing.status_code == 200 and "技术方案书.pdf" in listing.content.decode()
     assert detail.status_code == 200
     assert f"/attachments/file/{attachment.pk}/" in detail.content.decode()
+
+
+def test_a_merge_moves_the_attachments_to_the_target(org, customer):
+    from customers.merge import customer_merge
+
+    target = make_customer(org.rep, name="上海华信精密机械股份有限公司")
+    services.attachment_upload(record=customer, file=pdf_file(), by=org.rep)
+
+    customer_merge(source=customer, target=target, by=org.rep)
+
+    attachment = Attachment.objects.get()
+    assert attachment.record == target
+    assert attachment.history.latest().history_user == org.rep
