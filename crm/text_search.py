@@ -120,21 +120,25 @@ def name_tokens(*values: str) -> list[str]:
 
 def text_tokens(text: str) -> list[str]:
     """Words of a long text with the pinyin (full and initials) of each
-    Chinese word; latin words and numbers as they are."""
+    Chinese word; latin words and numbers as they are. Pinyin is looked up
+    once per distinct word (a text repeats its words)."""
     tokens: dict[str, None] = {}
-    for run in _WORD.findall(normalize(text)):
+    han_words: dict[str, None] = {}
+    for run in dict.fromkeys(_WORD.findall(normalize(text))):
         if not has_han(run):
             if len(run) <= MAX_TEXT_TOKEN:
                 tokens[run] = None
             continue
-        words, for_search = _words(run)
+        _, for_search = _words(run)
         for word in for_search:
-            if not _WORD.fullmatch(word) or len(word) > MAX_TEXT_TOKEN:
-                continue
-            tokens[word] = None
-            if has_han(word):
-                tokens["".join(lazy_pinyin(word))] = None
-                tokens["".join(lazy_pinyin(word, style=Style.FIRST_LETTER))] = None
+            if len(word) <= MAX_TEXT_TOKEN and _WORD.fullmatch(word):
+                han_words[word] = None
+    for word in han_words:
+        tokens[word] = None
+        if has_han(word):
+            syllables = lazy_pinyin(word)
+            tokens["".join(syllables)] = None
+            tokens["".join(s[:1] for s in syllables)] = None
     return [t for t in tokens if t and _WORD.fullmatch(t)]
 
 
