@@ -8,7 +8,7 @@ its record's owner, department and branch (written on upload, on handover
 and by an hourly repair task), and its search document holds them as
 lexemes (``#b``/``#d``/``#o``, as ``crm.scope.ScopedMatch`` does for
 customers). One GIN index (``attachment_scoped_search``, migration
-``crm.0006``) then answers "this word, among the attachments of records in
+``crm.0005``) then answers "this word, among the attachments of records in
 my branch" and hands over only those rows. Deal-team memberships and shares
 of each model come in as ``(content_type, object_id)`` lists, as in
 ``search_visible_to``; records of non-scoped models with a rule
@@ -46,7 +46,7 @@ from crm.scope import (
 from crm.search import SearchHit, SearchProvider, search_providers
 from crm.text_search import tsquery
 
-#: The scoped search document; the GIN index of migration 0006 has exactly
+#: The scoped search document; the GIN index of migration crm.0005 has exactly
 #: this expression (owner, department and branch are empty for records of
 #: non-scoped models).
 DOCUMENT_SQL = (
