@@ -257,6 +257,12 @@ STORAGES = {
 # django-storages (pip install "django-storages[s3]", i.e. boto3; optional).
 CRM_ATTACHMENT_STORAGE = env.str("CRM_ATTACHMENT_STORAGE", default="filesystem")
 if CRM_ATTACHMENT_STORAGE == "s3":
+    import importlib.util
+
+    if importlib.util.find_spec("storages") is None:
+        raise ImproperlyConfigured(
+            "CRM_ATTACHMENT_STORAGE=s3 needs django-storages and boto3: pip install -e '.[s3]'"
+        )
     STORAGES["attachments"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {

@@ -30,7 +30,9 @@ logger = logging.getLogger(__name__)
 TOO_LARGE = _("The file is larger than the allowed %(limit)s MB: not attached.")
 EMPTY_FILE = _("The file is empty: not attached.")
 NAME_TOO_LONG = _("The file name is too long (at most 200 characters).")
-NO_CHANGE_PERMISSION = _("You may not change this record, so you may not attach files to it.")
+NO_CHANGE_PERMISSION = _(
+    "You may not change this record (or it is archived), so you may not attach files to it."
+)
 NOT_YOURS = _("Only the uploader or a manager may archive this attachment.")
 
 #: Characters of the file name kept.
@@ -39,8 +41,11 @@ MAX_NAME = 200
 
 def can_attach(user, record) -> bool:
     """Attaching needs the change permission on the record's model (the
-    record itself was fetched within the user's scope)."""
+    record itself was fetched within the user's scope); an archived record
+    (a merged customer, say) is read-only."""
     meta = record._meta
+    if getattr(record, "is_archived", False):
+        return False
     return user.has_perm(f"{meta.app_label}.change_{meta.model_name}")
 
 

@@ -685,3 +685,17 @@ def test_a_merge_moves_the_attachments_to_the_target(org, customer):
     attachment = Attachment.objects.get()
     assert attachment.record == target
     assert attachment.history.latest().history_user == org.rep
+
+
+def test_an_archived_record_takes_no_new_attachments(org, client, customer, media):
+    from customers.services import customer_archive
+
+    customer_archive(customer=customer, by=org.rep)
+    client.force_login(org.rep)
+
+    card = client.get(card_url(customer)).content.decode()
+    response = upload(client, customer, pdf_file())
+
+    assert 'data-testid="attachment-upload"' not in card
+    assert response.status_code == 403
+    assert Attachment.objects.count() == 0 and stored_files(media) == []
