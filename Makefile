@@ -53,7 +53,7 @@ messages: install
 		--ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*' --ignore 'staticfiles/*'
 	$(BIN)/python manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
 
-BENCHES ?= customer_list duplicates search imports_exports funnel
+BENCHES ?= customer_list duplicates search imports_exports funnel attachments
 bench: install-dev
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	@for name in $(BENCHES); do \

@@ -65,3 +65,6 @@ admin.site.unregister(User)
 @admin.register(User)
 class CrmUserAdmin(UserAdmin):
     inlines = [EmployeeInline]
+
+
+from crm.attachments import admin as attachments_admin  # noqa: E402, F401 - registers it

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_update_with_history
 
+from crm.attachments.services import attachments_sync_scope
 from crm.models import Employee, Handover, ScopedModel
 from crm.scope import user_scope
 
@@ -118,6 +119,8 @@ def handover_perform(*, from_user, to_user, by, reason: str = "") -> Handover:
                 default_user=by,
                 default_change_reason=reason or str(_("Handover")),
             )
+            # The attachments' copy of the records' scope, for their search.
+            attachments_sync_scope(model=model, ids=[record.pk for record in records])
         summary[model._meta.label] = len(records)
     for step in handover_steps:
         summary[step.key] = step.perform(

@@ -328,3 +328,7 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# Attachments live in their own module; imported here so Django finds the model.
+from crm.attachments.models import Attachment  # noqa: E402, F401

@@ -262,6 +262,42 @@ STORAGES = {
     },
 }
 
+# Attachments (KNW-4): stored under MEDIA_ROOT/attachments, never served by a
+# public URL (downloads go through the owning record's scope). With
+# CRM_ATTACHMENT_STORAGE=s3 they go to a private S3-compatible bucket through
+# django-storages (pip install "django-storages[s3]", i.e. boto3; optional).
+CRM_ATTACHMENT_STORAGE = env.str("CRM_ATTACHMENT_STORAGE", default="filesystem")
+if CRM_ATTACHMENT_STORAGE == "s3":
+    import importlib.util
+
+    if importlib.util.find_spec("storages") is None:
+        raise ImproperlyConfigured(
+            "CRM_ATTACHMENT_STORAGE=s3 needs django-storages and boto3: pip install -e '.[s3]'"
+        )
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("CRM_ATTACHMENT_S3_BUCKET"),
+            "endpoint_url": env.str("CRM_ATTACHMENT_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("CRM_ATTACHMENT_S3_REGION", default="") or None,
+            "location": "attachments",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif CRM_ATTACHMENT_STORAGE == "filesystem":
+    STORAGES["attachments"] = {
+        "BACKEND": "crm.attachments.storage.AttachmentFileSystemStorage",
+    }
+else:
+    raise ImproperlyConfigured("CRM_ATTACHMENT_STORAGE must be 'filesystem' or 's3'.")
+# Largest attachment in MB.
+CRM_ATTACHMENT_MAX_MB = env.int("CRM_ATTACHMENT_MAX_MB", default=20)
+# Dotted path of a callable ``(file) -> None`` that raises ValidationError to
+# refuse a file (a virus scanner); empty: no scan.
+CRM_ATTACHMENT_SCANNER = env.str("CRM_ATTACHMENT_SCANNER", default="")
+
 # --- Email ------------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587 ; console by default.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

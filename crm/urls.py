@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from viewflow.contrib.auth import AuthViewset
@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/", AuthViewset(with_profile_view=True).urls),
     path("admin/", admin.site.urls),
     path("search/", search_view, name="search"),
+    path("", include("crm.attachments.urls")),
     path(
         "notifications/",
         views_notifications.NotificationListView.as_view(),
@@ -33,6 +34,14 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:  # pragma: no cover - development only
-    from django.conf.urls.static import static
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Attachments are never served from MEDIA_ROOT, only through their
+    # record's scope (crm.attachments.views.attachment_download).
+    urlpatterns.append(
+        re_path(
+            r"^media/(?!attachments/)(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    )

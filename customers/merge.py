@@ -4,9 +4,11 @@ Everything that hangs on the source moves to the target: the related
 records are found by introspection of ``Customer._meta.related_objects``
 (reverse foreign keys, reverse many-to-many and one-to-one relations), so
 the relations that later apps add (opportunities, contracts, tickets …)
-move without this module knowing them. Skipped: simple-history's tables
-(their foreign keys are hidden, ``related_name="+"``, so they never show up;
-the source's own history stays with the source). guardian's share tables are
+move without this module knowing them; attachments (a generic relation, not
+a foreign key) move through ``crm.attachments.services.attachments_move``.
+Skipped: simple-history's tables (their foreign keys are hidden,
+``related_name="+"``, so they never show up; the source's own history stays
+with the source). guardian's share tables are
 unique per (user or group, permission, object): the source's shares that the
 target already has are dropped, the others move.
 
@@ -31,6 +33,7 @@ from simple_history.models import HistoricalChanges
 from simple_history.utils import bulk_update_with_history
 from viewflow.utils import has_object_perm
 
+from crm.attachments.services import attachments_move
 from customers.models import Contact, Customer
 from customers.normalize import company_name_key, normalize_company_name, normalize_phone
 from customers.search import refresh_customer_search
@@ -274,6 +277,9 @@ def customer_merge(*, source: Customer, target: Customer, by) -> Customer:
 
     for relation in customer_relations():
         _move(relation, source=source, target=target, by=by)
+    # Attachments hang on the customer by a generic relation, which the
+    # introspection of foreign keys does not find.
+    attachments_move(from_record=source, to_record=target, by=by)
 
     filled = _fill_empty_fields(source=source, target=target)
     now = timezone.now()

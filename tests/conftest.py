@@ -38,6 +38,12 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory):
+    """Uploads (attachments, import files) go to a temporary directory, not var/media."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
 def _english(settings):
     """Assertions read English; the Chinese UI has its own tests."""
     with translation.override("en"):

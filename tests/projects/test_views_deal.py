@@ -116,7 +116,8 @@ def test_page_shows_every_section(org, client, stages, deal, product):
     assert "王总" in page and "Decider" in page and "Champion" in page
     assert "<crm-plotly" in page and "plotly.min.js" in page  # the Gantt chart
     assert 'data-testid="stage-flow"' in page and "需求调研" in page
-    assert "Attachments arrive with the knowledge base." in page
+    # The placeholder gave way to the attachments card (crm.attachments), a lazy frame.
+    assert f'src="/attachments/projects.opportunity/{deal.pk}/"' in page
     assert "10,000.00" in page  # 2 × 5,000
     assert "<script>" not in page  # CSP: no inline scripts
 

@@ -2,7 +2,8 @@
 
 The kernel seeds the organisation and the demo users; every app adds its own
 records through the seeder module named in ``AppConfig.demo_seeder``, which
-defines ``add_arguments(parser)`` and ``seed(*, options, stdout)``. Running it
+defines ``add_arguments(parser)`` and ``seed(*, options, stdout)`` (and ``ORDER``
+to run after the others). Running it
 again changes nothing that is already there (volumes are topped up to N).
 """
 
@@ -17,7 +18,10 @@ def _seeders():
         dotted = getattr(config, "demo_seeder", None)
         if dotted:
             modules.append(import_module(dotted))
-    return modules
+    # A seeder that builds on other apps' records (attachments on customers
+    # and deals) sets a higher ``ORDER`` to run after them; the rest keep
+    # their order.
+    return sorted(modules, key=lambda module: getattr(module, "ORDER", 0))
 
 
 class Command(BaseCommand):
