@@ -31,6 +31,11 @@ class UserChoiceField(forms.ModelMultipleChoiceField):
         return f"{name} ({obj.employee.department})"
 
 
+class DepartmentChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.branch} · {obj}"
+
+
 class ArticleForm(forms.Form):
     title = forms.CharField(label=_("title"), max_length=200)
     kind = forms.ChoiceField(label=_("kind"), choices=ArticleKind.choices)
@@ -53,7 +58,7 @@ class ArticleForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    departments = forms.ModelMultipleChoiceField(
+    departments = DepartmentChoiceField(
         label=_("departments"),
         queryset=Department.objects.select_related("branch"),
         required=False,
