@@ -117,6 +117,8 @@ class Article(TimeStampedModel):
         verbose_name=_("last edited by"),
     )
     version = models.PositiveIntegerField(_("version"), default=1)
+    #: Title, summary and tags (ranking); ``search_vector`` adds the text (matching).
+    title_vector = SearchVectorField(null=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
@@ -127,10 +129,12 @@ class Article(TimeStampedModel):
         ordering = ["-published_at", "-id"]
         indexes = [
             models.Index(fields=["status", "-published_at", "-id"], name="article_published"),
+            models.Index(fields=["-published_at", "-id"], name="article_recent"),
             models.Index(fields=["category", "-published_at"], name="article_category"),
             models.Index(fields=["kind", "-published_at"], name="article_kind"),
             models.Index(fields=["author", "-updated_at"], name="article_author"),
             GinIndex(fields=["search_vector"], name="article_search"),
+            GinIndex(fields=["title_vector"], name="article_title_search"),
         ]
         permissions = [("view_all_articles", _("Can see every article, drafts included"))]
 
@@ -298,6 +302,8 @@ class Post(models.Model):
     )
     body = models.TextField(_("message"), max_length=10000)
     created_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+    #: The topic's title (ranking); ``search_vector`` adds the message (matching).
+    title_vector = SearchVectorField(null=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
@@ -306,6 +312,8 @@ class Post(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["topic", "created_at", "id"], name="post_topic"),
+            models.Index(fields=["-created_at", "-id"], name="post_recent"),
+            GinIndex(fields=["title_vector"], name="post_title_search"),
             GinIndex(fields=["search_vector"], name="post_search"),
         ]
 

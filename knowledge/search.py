@@ -26,8 +26,18 @@ from django.db import connection
 from django.db.models import F, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from pypinyin import lazy_pinyin
 
-from crm.textsearch import WORD, has_han, normalize, search_tokens, text_tsquery, word_runs
+from crm.textsearch import (
+    WORD,
+    has_han,
+    is_han,
+    normalize,
+    search_tokens,
+    text_tsquery,
+    word_runs,
+    words,
+)
 from knowledge.models import Article, Post
 from knowledge.selectors import article_visible_to, post_visible_to
 
@@ -35,21 +45,46 @@ from knowledge.selectors import article_visible_to, post_visible_to
 SNIPPET_LENGTH = 120
 
 
+def prose_tokens(text: str) -> list[str]:
+    """Words of running text and their full pinyin, for a tsvector.
+
+    Names get every suffix and initials (``search_tokens``) so that a name is
+    found from any of its words as typed; prose would grow quadratically that
+    way, so a text keeps jieba's words (with the shorter words inside long
+    ones) and each Chinese word's pinyin: 报价 is found by 报价 and baojia, a
+    phrase by its words.
+    """
+    tokens: list[str] = []
+    for run in WORD.findall(normalize(text)):
+        if not has_han(run):
+            tokens.append(run)
+            continue
+        _found, for_search = words(run)
+        for word in for_search:
+            if WORD.fullmatch(word):
+                tokens.append(word)
+                if len(word) >= 2 and all(is_han(ch) for ch in word):
+                    tokens.append("".join(lazy_pinyin(word)))
+    return list(dict.fromkeys(tokens))
+
+
 def article_documents(title: str, summary: str, tags: Iterable[str], text: str) -> tuple[str, str]:
-    """(weighted ``A``, weighted ``D``) token texts of an article."""
-    head = " ".join(search_tokens(title, summary, *tags))
-    return head, " ".join(search_tokens(text))
+    """(title document, text document) token texts of an article."""
+    return " ".join(search_tokens(title, *tags, summary)), " ".join(prose_tokens(text))
 
 
 def _refresh(table: str, rows: list[tuple[int, str, str]]) -> None:
+    """``title_vector`` = the title document; ``search_vector`` = both, the
+    title's lexemes weighted ``A``."""
     if not rows:
         return
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            UPDATE {table} AS t SET search_vector =
-                setweight(to_tsvector('simple', d.head), 'A')
-                || setweight(to_tsvector('simple', d.body), 'D')
+            UPDATE {table} AS t
+            SET title_vector = to_tsvector('simple', d.head),
+                search_vector = setweight(to_tsvector('simple', d.head), 'A')
+                    || to_tsvector('simple', d.body)
             FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS d(id, head, body)
             WHERE t.id = d.id
             """,
@@ -76,7 +111,7 @@ def refresh_post_search(*, post_ids: list[int]) -> None:
     _refresh(
         Post._meta.db_table,
         [
-            (pk, " ".join(search_tokens(title)), " ".join(search_tokens(body)))
+            (pk, " ".join(search_tokens(title)), " ".join(prose_tokens(body)))
             for pk, title, body in posts
         ],
     )
@@ -89,34 +124,55 @@ def _query(text: str) -> SearchQuery:
     return SearchQuery(text, search_type="raw", config="simple")
 
 
+#: A common word matches thousands of texts; the ranking reads at most this
+#: many of the title matches and this many of the most recent text matches
+#: (each through its own index), so a search costs about the same whatever
+#: the word.
+CANDIDATES = 500
+
+
 def search_articles(*, user, query: str) -> QuerySet[Article] | None:
-    """Articles the user may read that match ``query``, best first; ``None``: noise."""
+    """Articles the user may read that match ``query``, best first; ``None``: noise.
+
+    Title (and summary, tag) matches come first, by ``ts_rank`` of the small
+    title document; then the text matches, newest first.
+    """
     text = text_tsquery(query)
     if not text:
         return None
     search = _query(text)
+    visible = article_visible_to(user)
+    titled = visible.filter(title_vector=search).order_by().values("pk")[:CANDIDATES]
+    recent = (visible.filter(search_vector=search).order_by("-published_at", "-id").values("pk"))[
+        :CANDIDATES
+    ]
     return (
-        article_visible_to(user)
-        .filter(search_vector=search)
-        .annotate(rank=SearchRank(F("search_vector"), search))
+        Article.objects.filter(pk__in=titled.union(recent))
+        .annotate(rank=SearchRank(F("title_vector"), search))
         .select_related("category")
-        .defer("body", "search_vector")
-        .order_by("-rank", F("published_at").desc(nulls_last=True), "-id")
+        .defer("body", "search_vector", "title_vector")
+        .order_by("-rank", "-published_at", "-id")
     )
 
 
 def search_posts(*, user, query: str) -> QuerySet[Post] | None:
-    """Posts the user may read that match ``query``, best first; ``None``: noise."""
+    """Posts the user may read that match ``query``, best first; ``None``: noise.
+
+    Posts of topics whose title matches first, then the newest posts."""
     text = text_tsquery(query)
     if not text:
         return None
     search = _query(text)
+    visible = post_visible_to(user)
+    titled = visible.filter(title_vector=search).order_by().values("pk")[:CANDIDATES]
+    recent = (visible.filter(search_vector=search).order_by("-created_at", "-id").values("pk"))[
+        :CANDIDATES
+    ]
     return (
-        post_visible_to(user)
-        .filter(search_vector=search)
-        .annotate(rank=SearchRank(F("search_vector"), search))
+        Post.objects.filter(pk__in=titled.union(recent))
+        .annotate(rank=SearchRank(F("title_vector"), search))
         .select_related("topic", "topic__group", "author")
-        .defer("search_vector")
+        .defer("search_vector", "title_vector")
         .order_by("-rank", "-created_at", "-id")
     )
 
