@@ -72,3 +72,50 @@ class SubjectRegistry:
 
 #: Models whose records may carry discussion topics.
 discussion_subjects = SubjectRegistry()
+
+
+def access_subject(*, user, content_type_id, object_id):
+    """The registered record ``(content_type_id, object_id)`` if ``user`` sees it, else 404."""
+    from django.http import Http404
+
+    try:
+        model = ContentType.objects.get_for_id(int(content_type_id)).model_class()
+    except (ContentType.DoesNotExist, TypeError, ValueError) as exc:
+        raise Http404("No such kind of record.") from exc
+    subject = discussion_subjects.get(model) if model is not None else None
+    if subject is None:
+        raise Http404("Records of this kind have no discussion.")
+    found = subject.visible(user).filter(pk=object_id).first()
+    if found is None:
+        raise Http404("No visible record.")
+    return found
+
+
+#: Topics listed on a record's page; the rest are one search away.
+SUBJECT_TOPICS_SHOWN = 20
+
+
+def subject_discussion_panel(request, obj) -> dict:
+    """Context of ``knowledge/panels/subject_discussion.html``: a record's
+    topics and the form to start one. A record page of another app adds it
+    as a panel (e.g. ``deal_panels.register(Panel(key="discussion",
+    template_name="knowledge/panels/subject_discussion.html",
+    context=subject_discussion_panel))``)."""
+    from django.urls import reverse
+
+    from knowledge.forms import TopicForm
+    from knowledge.selectors import subject_topics
+
+    content_type = ContentType.objects.get_for_model(type(obj))
+    topics = list(subject_topics(user=request.user, obj=obj)[: SUBJECT_TOPICS_SHOWN + 1])
+    return {
+        "subject": obj,
+        "topics": topics[:SUBJECT_TOPICS_SHOWN],
+        "more": len(topics) > SUBJECT_TOPICS_SHOWN,
+        "form": TopicForm(),
+        "start_url": reverse(
+            "knowledge:groups:about",
+            kwargs={"content_type_id": content_type.pk, "object_id": obj.pk},
+        ),
+        "can_post": request.user.has_perm("knowledge.add_topic"),
+    }

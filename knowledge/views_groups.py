@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from knowledge import selectors, services
+from knowledge.discussions import access_subject
 from knowledge.forms import AddMembersForm, GroupForm, PostForm, TopicForm
 from knowledge.views_articles import add_errors
 
@@ -26,6 +27,7 @@ GROUP_CREATED = _("Group “%(name)s” created.")
 MEMBERS_ADDED = _("%(count)d members added.")
 MEMBER_REMOVED = _("%(name)s left the group.")
 REPLY_POSTED = _("Reply posted.")
+TOPIC_NOT_STARTED = _("The topic was not started: give it a title and a message.")
 
 
 class GroupListView(View):
@@ -197,3 +199,27 @@ class TopicDetailView(View):
                     f"{topic.get_absolute_url()}?page={last}#post-{post.pk}"
                 )
         return self._render(request, topic, form)
+
+
+class SubjectTopicView(View):
+    """Start a topic about a record (a deal …) from its page; whoever sees the
+    record may. A GET goes back to the record."""
+
+    def get(self, request, content_type_id, object_id):
+        subject = access_subject(
+            user=request.user, content_type_id=content_type_id, object_id=object_id
+        )
+        return HttpResponseRedirect(subject.get_absolute_url())
+
+    def post(self, request, content_type_id, object_id):
+        subject = access_subject(
+            user=request.user, content_type_id=content_type_id, object_id=object_id
+        )
+        if not request.user.has_perm("knowledge.add_topic"):
+            raise PermissionDenied
+        form = TopicForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, TOPIC_NOT_STARTED)
+            return HttpResponseRedirect(subject.get_absolute_url())
+        topic = services.topic_start(by=request.user, subject=subject, **form.cleaned_data)
+        return HttpResponseRedirect(topic.get_absolute_url())

@@ -41,6 +41,11 @@ class GroupViewset(AppMenuMixin, Viewset):
         "<int:pk>/members/", views_groups.GroupMembersView.as_view(), name="members"
     )
     topic_path = path("topics/<int:pk>/", views_groups.TopicDetailView.as_view(), name="topic")
+    about_path = path(
+        "about/<int:content_type_id>/<int:object_id>/",
+        views_groups.SubjectTopicView.as_view(),
+        name="about",
+    )
 
 
 class AnnouncementViewset(AppMenuMixin, Viewset):

@@ -157,3 +157,58 @@ def test_group_pages_query_counts_do_not_grow(
     for url, count in zip(pages, counts, strict=True):
         with django_assert_num_queries(count):
             assert client.get(url).status_code == 200
+
+
+@pytest.fixture
+def customer_subject(org):
+    discussion_subjects.register(Customer)
+    yield make_customer(org.rep, name="宁波瑞丰物流有限公司")
+    discussion_subjects.unregister(Customer)
+
+
+def about_url(obj):
+    from django.contrib.contenttypes.models import ContentType
+
+    content_type = ContentType.objects.get_for_model(type(obj))
+    return reverse(
+        "knowledge:groups:about", kwargs={"content_type_id": content_type.pk, "object_id": obj.pk}
+    )
+
+
+def test_a_topic_is_started_from_a_records_page_by_who_sees_it(org, client, customer_subject):
+    url = about_url(customer_subject)
+    client.force_login(org.rep2)  # South China: does not see the customer
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"title": "偷看", "body": "x"}).status_code == 404
+    assert not Topic.objects.exists()
+
+    client.force_login(org.rep)
+    response = client.post(url, {"title": "报价策略", "body": "先报标准价"})
+    topic = Topic.objects.get()
+    assert response.status_code == 302 and response["Location"] == topic_url(topic)
+    assert (topic.subject, topic.post_count) == (customer_subject, 1)
+    assert client.get(url)["Location"] == customer_subject.get_absolute_url()
+
+
+def test_records_of_an_unregistered_kind_have_no_discussion(org, client):
+    customer = make_customer(org.rep)
+    client.force_login(org.rep)
+    assert client.post(about_url(customer), {"title": "x", "body": "y"}).status_code == 404
+    assert not Topic.objects.exists()
+
+
+def test_the_discussion_panel_of_a_record(org, rf, customer_subject):
+    from django.template.loader import render_to_string
+
+    from knowledge.discussions import subject_discussion_panel
+
+    topic_start(by=org.rep, subject=customer_subject, title="报价策略", body="先报标准价")
+    request = rf.get("/")
+    request.user = org.manager
+    panel = {"key": "discussion", **subject_discussion_panel(request, customer_subject)}
+    assert [t.title for t in panel["topics"]] == ["报价策略"]
+    html = render_to_string("knowledge/panels/subject_discussion.html", {"panel": panel})
+    assert "报价策略" in html and panel["start_url"] in html
+
+    request.user = org.rep2
+    assert subject_discussion_panel(request, customer_subject)["topics"] == []
