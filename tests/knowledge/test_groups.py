@@ -188,6 +188,8 @@ def test_a_topic_is_started_from_a_records_page_by_who_sees_it(org, client, cust
     assert response.status_code == 302 and response["Location"] == topic_url(topic)
     assert (topic.subject, topic.post_count) == (customer_subject, 1)
     assert client.get(url)["Location"] == customer_subject.get_absolute_url()
+    page = client.get(topic_url(topic)).content.decode()
+    assert f'href="{customer_subject.get_absolute_url()}#discussion"' in page
 
 
 def test_records_of_an_unregistered_kind_have_no_discussion(org, client):
