@@ -130,6 +130,8 @@ class GroupMembersView(View):
             raise PermissionDenied
         remove = request.POST.get("remove")
         if remove:
+            if not remove.isdigit():
+                raise Http404("Not a member.")
             member = group.memberships.filter(user_id=remove).select_related("user").first()
             if member is None:
                 raise Http404("Not a member.")

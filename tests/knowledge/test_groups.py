@@ -90,6 +90,7 @@ def test_owners_manage_members_others_may_not(org, client, group):
     client.post(members, {"remove": org.rep2.pk})
     assert not group.members.filter(pk=org.rep2.pk).exists()
     client.post(members, {"remove": org.manager.pk})  # the last owner stays
+    assert client.post(members, {"remove": "x"}).status_code == 404
     assert group.members.filter(pk=org.manager.pk).exists()
 
 
