@@ -5,7 +5,8 @@ indexed in PostgreSQL's ``simple`` configuration (no extension needed, works
 on the embedded server), together with its pinyin, in full and as initials,
 so that ``zs`` or ``zhangsan`` finds 张三. ``customers.search`` builds the
 documents of customers and contacts from these helpers, ``knowledge.search``
-those of articles and posts; both turn what the user typed into a
+those of articles and posts (titles with ``search_tokens``, running text
+with the lighter ``prose_tokens``); both turn what the user typed into a
 ``to_tsquery`` text with ``words_tsquery``.
 
 What ``search_tokens`` gives for a name like 上海华信精密机械有限公司:
@@ -138,6 +139,29 @@ def search_tokens(*values: str) -> list[str]:
             if has_han(run):
                 tokens.extend(_han_run_tokens(run))
     return list(dict.fromkeys(t for t in tokens if WORD.fullmatch(t)))
+
+
+def prose_tokens(text: str) -> list[str]:
+    """Words of running text and their full pinyin, for a tsvector.
+
+    Names get every suffix and initials (``search_tokens``) so that a name is
+    found from any of its words as typed; prose would grow quadratically that
+    way, so a text keeps jieba's words (with the shorter words inside long
+    ones) and each Chinese word's pinyin: 报价 is found by 报价 and baojia, a
+    phrase by its words.
+    """
+    tokens: list[str] = []
+    for run in WORD.findall(normalize(text)):
+        if not has_han(run):
+            tokens.append(run)
+            continue
+        _found, for_search = words(run)
+        for word in for_search:
+            if WORD.fullmatch(word):
+                tokens.append(word)
+                if len(word) >= 2 and all(is_han(ch) for ch in word):
+                    tokens.append("".join(lazy_pinyin(word)))
+    return list(dict.fromkeys(tokens))
 
 
 # --- Queries -------------------------------------------------------------------

@@ -26,46 +26,21 @@ from django.db import connection
 from django.db.models import F, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from pypinyin import lazy_pinyin
 
 from crm.textsearch import (
     WORD,
     has_han,
-    is_han,
     normalize,
+    prose_tokens,
     search_tokens,
     text_tsquery,
     word_runs,
-    words,
 )
 from knowledge.models import Article, Post
 from knowledge.selectors import article_visible_to, post_visible_to
 
 #: Length of a snippet in characters.
 SNIPPET_LENGTH = 120
-
-
-def prose_tokens(text: str) -> list[str]:
-    """Words of running text and their full pinyin, for a tsvector.
-
-    Names get every suffix and initials (``search_tokens``) so that a name is
-    found from any of its words as typed; prose would grow quadratically that
-    way, so a text keeps jieba's words (with the shorter words inside long
-    ones) and each Chinese word's pinyin: 报价 is found by 报价 and baojia, a
-    phrase by its words.
-    """
-    tokens: list[str] = []
-    for run in WORD.findall(normalize(text)):
-        if not has_han(run):
-            tokens.append(run)
-            continue
-        _found, for_search = words(run)
-        for word in for_search:
-            if WORD.fullmatch(word):
-                tokens.append(word)
-                if len(word) >= 2 and all(is_han(ch) for ch in word):
-                    tokens.append("".join(lazy_pinyin(word)))
-    return list(dict.fromkeys(tokens))
 
 
 def article_documents(title: str, summary: str, tags: Iterable[str], text: str) -> tuple[str, str]:

@@ -111,3 +111,12 @@ def test_search_page_query_count_does_not_grow(
     with django_assert_num_queries(len(captured)):
         response = client.get(URL, {"q": "报价"})
     assert [len(s["rows"]) for s in response.context["sections"]] == [11, 10]
+
+
+def test_running_text_keeps_words_and_their_pinyin_not_suffix_chains():
+    from crm.textsearch import prose_tokens, search_tokens
+
+    tokens = prose_tokens("客户认可方案，需要正式报价 X200")
+    assert {"客户", "kehu", "报价", "baojia", "x200"} <= set(tokens)
+    assert "认可方案" not in tokens and "需要正式报价" not in tokens  # no suffixes
+    assert len(tokens) < len(search_tokens("客户认可方案，需要正式报价 X200"))
