@@ -53,3 +53,29 @@ class PanelRegistry:
 
 #: Cards of the start page ("Today"); each app adds its own.
 today_panels = PanelRegistry()
+
+
+@dataclass(frozen=True)
+class HeaderFrame:
+    """A counter in the page header next to the notification bell, loaded
+    as a Turbo frame from ``url_name`` (so pages do not pay for it)."""
+
+    key: str
+    url_name: str
+    order: int = 100
+
+
+class HeaderFrameRegistry:
+    def __init__(self) -> None:
+        self._frames: dict[str, HeaderFrame] = {}
+
+    def register(self, frame: HeaderFrame) -> HeaderFrame:
+        self._frames[frame.key] = frame
+        return frame
+
+    def __iter__(self):
+        return iter(sorted(self._frames.values(), key=lambda f: (f.order, f.key)))
+
+
+#: Header counters of later apps (the knowledge app's unread announcements).
+header_frames = HeaderFrameRegistry()

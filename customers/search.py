@@ -1,6 +1,7 @@
 """Search documents of customers and contacts, and the queries over them (CUS-9).
 
-Chinese has no spaces between words, so names are segmented with jieba and
+The segmentation and pinyin are ``crm.textsearch``'s (shared with the knowledge
+base). Chinese has no spaces between words, so names are segmented with jieba and
 indexed in PostgreSQL's ``simple`` configuration (no extension needed, works
 on the embedded server), together with their pinyin, in full and as
 initials, so that ``zs`` or ``zhangsan`` finds 张三.
@@ -27,121 +28,30 @@ initials, not every name starting with z-s).
 
 from __future__ import annotations
 
-import logging
 import re
-import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
-import jieba
 from django.db import connection
-from pypinyin import Style, lazy_pinyin
 
+from crm.textsearch import (
+    MAX_QUERY_RUNS,
+    MIN_PREFIX_DIGITS,
+    MIN_QUERY_CHARS,
+    WORD,
+    any_of,
+    normalize,
+    search_tokens,
+    term,
+    words_tsquery,
+)
 from customers.normalize import normalize_phone
 
-jieba.setLogLevel(logging.WARNING)
+__all__ = ["search_tokens", "tsquery", "query_tokens", "customer_document", "contact_document"]
 
-#: Letters and digits (``\w`` without the underscore, which the parser splits on).
-_WORD = re.compile(r"[^\W_]+")
 #: A query made of a phone number only: digits, spaces and ``+-()``.
 _PHONE = re.compile(r"^[\d\s+\-()]+$")
-#: Runs up to this long are treated as a person's name: cut per character.
-PERSON_NAME_MAX = 4
-#: Latin tokens shorter than this, and numbers shorter than ``MIN_PREFIX_DIGITS``,
-#: match whole lexemes only.
-MIN_PREFIX_LETTERS = 3
-MIN_PREFIX_DIGITS = 4
-#: A query shorter than this (letters and digits) is noise and finds nothing.
-MIN_QUERY_CHARS = 2
-#: At most this many runs of a query are used (the rest is ignored).
-MAX_QUERY_RUNS = 6
-
-
-def _has_han(text: str) -> bool:
-    return any(_is_han(ch) for ch in text)
-
-
-def _normalize(text: str) -> str:
-    return unicodedata.normalize("NFKC", text or "").lower()
-
-
-def _is_han(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
-
-
-def _pinyin(pieces: list[str], words: list[str]) -> tuple[list[str], list[str]]:
-    """Full pinyin and initials of each piece.
-
-    jieba's ``words`` are passed to pypinyin as a list, so it reads each as a
-    phrase (重庆 is chongqing) without segmenting the text again (with
-    jieba, which would double the cost of a document).
-    """
-    run = "".join(pieces)
-    if all(_is_han(ch) for ch in run):
-        syllables = lazy_pinyin(words)
-        if len(syllables) == len(run):
-            full, initials, start = [], [], 0
-            for piece in pieces:
-                chunk = syllables[start : start + len(piece)]
-                start += len(piece)
-                full.append("".join(chunk))
-                initials.append("".join(syllable[:1] for syllable in chunk))
-            return full, initials
-    full = ["".join(lazy_pinyin([piece])) for piece in pieces]
-    initials = ["".join(lazy_pinyin([piece], style=Style.FIRST_LETTER)) for piece in pieces]
-    return full, initials
-
-
-def _pinyin_tokens(pieces: list[str], words: list[str]) -> list[str]:
-    """Full pinyin and initials of ``pieces`` joined, from each piece on."""
-    full, initials = _pinyin(pieces, words)
-    tokens = []
-    for start in range(len(pieces)):
-        tokens.append("".join(full[start:]))
-        tokens.append("".join(initials[start:]))
-    return [token for token in tokens if len(token) >= 2]
-
-
-def _words(run: str) -> tuple[list[str], list[str]]:
-    """jieba's words of ``run``, and the same with the shorter dictionary
-    words inside the long ones (what ``cut_for_search`` gives), in one pass."""
-    words = [w for w in jieba.cut(run) if w]
-    frequencies = jieba.dt.FREQ
-    for_search = []
-    for word in words:
-        for size in (2, 3):
-            if len(word) > size:
-                for start in range(len(word) - size + 1):
-                    gram = word[start : start + size]
-                    if frequencies.get(gram):
-                        for_search.append(gram)
-        for_search.append(word)
-    return words, for_search
-
-
-def _han_run_tokens(run: str) -> list[str]:
-    """Words, suffixes and pinyin of one run of text that holds Chinese."""
-    words, for_search = _words(run)
-    tokens = [w for w in for_search if _WORD.fullmatch(w)]
-    pieces = list(run) if len(run) <= PERSON_NAME_MAX else words
-    for start in range(1, len(pieces)):
-        suffix = "".join(pieces[start:])
-        if len(suffix) >= 2:
-            tokens.append(suffix)
-    tokens.extend(_pinyin_tokens(pieces, words))
-    return tokens
-
-
-def search_tokens(*values: str) -> list[str]:
-    """Words, suffixes, pinyin and initials of ``values``, lower case, for a tsvector."""
-    tokens: list[str] = []
-    for value in values:
-        text = _normalize(value)
-        for run in _WORD.findall(text):
-            tokens.append(run)
-            if _has_han(run):
-                tokens.extend(_han_run_tokens(run))
-    return list(dict.fromkeys(t for t in tokens if _WORD.fullmatch(t)))
+_normalize = normalize
 
 
 def _phone_tokens(*phones: str) -> list[str]:
@@ -173,37 +83,12 @@ def contact_document(name: str, phone: str, mobile: str, email: str) -> str:
 # --- Queries -------------------------------------------------------------------
 
 
-def _term(token: str) -> str:
-    """One token as a tsquery operand: quoted, with ``:*`` when long enough."""
-    if _has_han(token):
-        prefix = True
-    elif token.isdigit():
-        prefix = len(token) >= MIN_PREFIX_DIGITS
-    else:
-        prefix = len(token) >= MIN_PREFIX_LETTERS
-    return f"'{token}'" + (":*" if prefix else "")
-
-
-def _any(alternatives: Iterable[str]) -> str:
-    items = list(dict.fromkeys(a for a in alternatives if a))
-    if len(items) == 1:
-        return items[0]
-    return "(" + " | ".join(items) + ")"
-
-
-def _all(operands: Iterable[str]) -> str:
-    items = list(dict.fromkeys(o for o in operands if o))
-    if len(items) == 1:
-        return items[0]
-    return "(" + " & ".join(items) + ")" if items else ""
-
-
 def query_tokens(query: str) -> list[str]:
     """The runs of letters and digits of what the user typed that are used."""
     text = _normalize(query)
     if _PHONE.match(text) and sum(ch.isdigit() for ch in text) >= MIN_PREFIX_DIGITS:
         return [re.sub(r"\D", "", text)]
-    runs = [run for run in _WORD.findall(text) if len(run) >= 2]
+    runs = [run for run in WORD.findall(text) if len(run) >= 2]
     return list(dict.fromkeys(runs))[:MAX_QUERY_RUNS]
 
 
@@ -233,21 +118,8 @@ def tsquery(query: str) -> str:
     if len(runs) == 1 and runs[0].isdigit() and _PHONE.match(text):
         digits = runs[0]
         normalized = normalize_phone(digits)
-        return _any([_term(digits), _term(normalized) if normalized else ""])
-    operands = []
-    for run in runs:
-        if _has_han(run):
-            words = [w for w in jieba.cut(run) if len(w) >= 2 and _WORD.fullmatch(w)]
-            operands.append(
-                _any([_term(run), _all(_term(w) for w in words) if len(words) > 1 else ""])
-            )
-        else:
-            operands.append(_term(run))
-    expression = _all(operands)
-    latin = [run for run in runs if not _has_han(run)]
-    if len(runs) > 1 and len(latin) == len(runs):
-        expression = _any([expression, _term("".join(latin))])
-    return expression
+        return any_of([term(digits), term(normalized) if normalized else ""])
+    return words_tsquery(runs)
 
 
 # --- Documents ---------------------------------------------------------------
