@@ -509,7 +509,7 @@ def test_the_customer_contact_deal_and_contract_pages_include_the_card(org, clie
 def test_a_deal_team_member_sees_the_deals_attachments(
     org, client, django_capture_on_commit_callbacks
 ):
-    from projects.services import member_add
+    from projects.deals.services import member_add
 
     deal = make_opportunity(org.rep)
     member_add(opportunity=deal, user=org.rep2, role="presales", by=org.rep)
