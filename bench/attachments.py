@@ -60,7 +60,7 @@ def vocabulary(size: int = 20_000) -> list[tuple[str, str, str]]:
     import jieba
     from pypinyin import lazy_pinyin
 
-    from crm.text_search import is_han
+    from crm.textsearch import is_han
 
     jieba.initialize()
     words = sorted(

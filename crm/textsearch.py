@@ -164,6 +164,36 @@ def prose_tokens(text: str) -> list[str]:
     return list(dict.fromkeys(tokens))
 
 
+#: Lexemes longer than this are left out of a long text's document (PostgreSQL
+#: refuses lexemes over 2 KB; nobody types a 60-character word).
+MAX_TEXT_TOKEN = 60
+
+
+def long_text_tokens(text: str) -> list[str]:
+    """Words of a long text (a PDF's, a spreadsheet's) with the pinyin, full
+    and initials, of each Chinese word; latin words and numbers as they are.
+    Pinyin is looked up once per distinct word (a long text repeats its
+    words), and over-long tokens are left out."""
+    tokens: dict[str, None] = {}
+    han_words: dict[str, None] = {}
+    for run in dict.fromkeys(WORD.findall(normalize(text))):
+        if not has_han(run):
+            if len(run) <= MAX_TEXT_TOKEN:
+                tokens[run] = None
+            continue
+        _found, for_search = words(run)
+        for word in for_search:
+            if len(word) <= MAX_TEXT_TOKEN and WORD.fullmatch(word):
+                han_words[word] = None
+    for word in han_words:
+        tokens[word] = None
+        if has_han(word):
+            syllables = lazy_pinyin(word)
+            tokens["".join(syllables)] = None
+            tokens["".join(s[:1] for s in syllables)] = None
+    return [t for t in tokens if t and WORD.fullmatch(t)]
+
+
 # --- Queries -------------------------------------------------------------------
 
 

@@ -44,7 +44,7 @@ from crm.scope import (
     load_scopes,
 )
 from crm.search import SearchHit, SearchProvider, search_providers
-from crm.text_search import tsquery
+from crm.textsearch import text_tsquery
 
 #: The scoped search document; the GIN index of migration crm.0005 has exactly
 #: this expression (owner, department and branch are empty for records of
@@ -87,7 +87,7 @@ class AttachmentMatch(models.Func):
 def search_attachments(user, query: str) -> models.QuerySet | None:
     """The active attachments of records ``user`` may see whose name or text
     matches ``query``; ``None`` when the query is noise."""
-    text = tsquery(query)
+    text = text_tsquery(query)
     if not text:
         return None
     models_ = scoped_models()

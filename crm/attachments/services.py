@@ -23,7 +23,7 @@ from crm.attachments.extract import ExtractionError, extract_text
 from crm.attachments.models import Attachment
 from crm.attachments.sniff import KINDS, sniff
 from crm.models import ScopedModel
-from crm.text_search import name_tokens, text_tokens
+from crm.textsearch import long_text_tokens, search_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def _clean_name(name: str) -> str:
 def _write_document(attachment_id: int, name: str, text: str) -> None:
     """The search document: the name in full (words, suffixes, pinyin) and the text's words."""
     document = " ".join(
-        dict.fromkeys([*name_tokens(PurePath(name).stem, name), *text_tokens(text)])
+        dict.fromkeys([*search_tokens(PurePath(name).stem, name), *long_text_tokens(text)])
     )
     with connection.cursor() as cursor:
         cursor.execute(
