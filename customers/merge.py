@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Count, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -142,14 +142,29 @@ def customer_relations() -> list[Relation]:
 
 
 def merge_related_counts(*, customer: Customer) -> list[tuple[str, int]]:
-    """``(label, count)`` of what a merge would move; one query per relation."""
-    return [
-        (
-            relation.label,
-            relation.model._default_manager.filter(**{relation.field_name: customer}).count(),
+    """``(label, count)`` of what a merge would move, in one query however
+    many apps relate their records to customers (a scalar subquery each)."""
+    relations = customer_relations()
+    if not relations:
+        return []
+    counts = (
+        Customer.objects.filter(pk=customer.pk)
+        .annotate(
+            **{
+                f"n{index}": Subquery(
+                    relation.model._default_manager.filter(**{relation.field_name: customer.pk})
+                    .order_by()
+                    .values(relation.field_name)
+                    .annotate(n=Count("*"))
+                    .values("n")[:1]
+                )
+                for index, relation in enumerate(relations)
+            }
         )
-        for relation in customer_relations()
-    ]
+        .values(*(f"n{index}" for index in range(len(relations))))
+        .get()
+    )
+    return [(relation.label, counts[f"n{index}"] or 0) for index, relation in enumerate(relations)]
 
 
 def _check(*, source: Customer, target: Customer, by) -> None:

@@ -270,10 +270,13 @@ def test_relations_are_found_by_introspection():
     assert not any(model.__name__.startswith("Historical") for model, _field in found)
 
 
-def test_related_counts_take_one_query_per_relation(org, pair, django_assert_num_queries):
+def test_related_counts_take_one_query_however_many_relations(
+    org, pair, django_assert_num_queries
+):
     source, _target = pair
+    assert len(customer_relations()) > 5  # every app relating records to customers
 
-    with django_assert_num_queries(len(customer_relations())):
+    with django_assert_num_queries(1):
         counts = dict(merge_related_counts(customer=source))
 
     assert (counts["contacts"], counts["follow-up records"], counts["lifecycle events"]) == (
