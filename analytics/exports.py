@@ -8,6 +8,7 @@ import io
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -18,13 +19,13 @@ from projects.models import localised
 
 def funnel_columns() -> list[tuple[str, str]]:
     return [
-        ("opening", _("Opening")),
-        ("inflow", _("Inflow")),
-        ("outflow", _("Outflow")),
-        ("closing", _("Closing")),
-        ("won", _("Won")),
-        ("lost", _("Lost")),
-        ("stalled", _("Stalled")),
+        ("opening", pgettext("funnel", "Opening")),
+        ("inflow", pgettext("funnel", "Inflow")),
+        ("outflow", pgettext("funnel", "Outflow")),
+        ("closing", pgettext("funnel", "Closing")),
+        ("won", pgettext("funnel", "Won")),
+        ("lost", pgettext("funnel", "Lost")),
+        ("stalled", pgettext("funnel", "Stalled")),
         ("conversion_rate", _("Conversion rate")),
         ("success_rate", _("Success rate")),
     ]
