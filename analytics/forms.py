@@ -29,9 +29,11 @@ class ReportForm(forms.Form):
     quarter, the user's widest scope), so a bare URL shows a report."""
 
     start = forms.DateField(
-        label=pgettext_lazy("period", "From"), widget=forms.DateInput(attrs={"type": "date"}))
+        label=pgettext_lazy("period", "From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     end = forms.DateField(
-        label=pgettext_lazy("period", "Until (not included)"), widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("period", "Until (not included)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     scope = forms.CharField(label=_("Scope"), widget=forms.Select)
     owner = OwnerChoiceField(
