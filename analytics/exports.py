@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from crm.spreadsheets import neutralise
+from crm.spreadsheets import money_number_format, neutralise
 from projects.models import localised
 
 
@@ -87,7 +87,7 @@ def snapshot_xlsx(*, title: str, meta: list[tuple[str, str]], headers: list, row
             if isinstance(value, float):
                 cell.number_format = "0.0%"
             elif isinstance(value, Decimal):
-                cell.number_format = "#,##0.00"
+                cell.number_format = money_number_format()
             out.append(cell)
         return out
 
