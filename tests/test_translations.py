@@ -599,3 +599,6 @@ def test_each_meaning_has_its_own_chinese_word():
         # A discussion message is not an approval decision's comment.
         assert str(Comment._meta.verbose_name) == "讨论留言"
         assert label(QuoteDecision, "comment") == "审批意见"
+        # When a workflow step was created, not how many rows an import created.
+        assert translation.pgettext("time", "Created") == "创建时间"
+        assert translation.gettext("Created") == "新建"
