@@ -8,23 +8,24 @@ import io
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from crm.spreadsheets import neutralise
+from crm.spreadsheets import money_number_format, neutralise
 from projects.models import localised
 
 
 def funnel_columns() -> list[tuple[str, str]]:
     return [
-        ("opening", _("Opening")),
-        ("inflow", _("Inflow")),
-        ("outflow", _("Outflow")),
-        ("closing", _("Closing")),
-        ("won", _("Won")),
-        ("lost", _("Lost")),
-        ("stalled", _("Stalled")),
+        ("opening", pgettext("funnel", "Opening")),
+        ("inflow", pgettext("funnel", "Inflow")),
+        ("outflow", pgettext("funnel", "Outflow")),
+        ("closing", pgettext("funnel", "Closing")),
+        ("won", pgettext("funnel", "Won")),
+        ("lost", pgettext("funnel", "Lost")),
+        ("stalled", pgettext("funnel", "Stalled")),
         ("conversion_rate", _("Conversion rate")),
         ("success_rate", _("Success rate")),
     ]
@@ -86,7 +87,7 @@ def snapshot_xlsx(*, title: str, meta: list[tuple[str, str]], headers: list, row
             if isinstance(value, float):
                 cell.number_format = "0.0%"
             elif isinstance(value, Decimal):
-                cell.number_format = "#,##0.00"
+                cell.number_format = money_number_format()
             out.append(cell)
         return out
 

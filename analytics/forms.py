@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from analytics.periods import Period
 from analytics.scopes import AnalysisScope, default_scope_key, resolve_scope, scope_choices
@@ -27,9 +28,12 @@ class ReportForm(forms.Form):
     """Always bound: the page's query string over the defaults (this
     quarter, the user's widest scope), so a bare URL shows a report."""
 
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=pgettext_lazy("period", "From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     end = forms.DateField(
-        label=_("Until (not included)"), widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("period", "Until (not included)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     scope = forms.CharField(label=_("Scope"), widget=forms.Select)
     owner = OwnerChoiceField(

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from customers.models import Customer
 
@@ -81,7 +82,7 @@ class ApprovalRule(models.Model):
         related_name="+",
         verbose_name=_("approving user"),
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("enabled", "active"), default=True)
 
     class Meta:
         verbose_name = _("approval rule")

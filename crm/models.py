@@ -118,7 +118,7 @@ class Employee(models.Model):
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="employees", verbose_name=_("department")
     )
-    title = models.CharField(_("title"), max_length=100, blank=True)
+    title = models.CharField(pgettext_lazy("job title", "title"), max_length=100, blank=True)
     manager = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -128,7 +128,7 @@ class Employee(models.Model):
         verbose_name=_("manager"),
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("employee", "active"), default=True)
     language = models.CharField(
         _("UI language"),
         max_length=10,
@@ -307,7 +307,7 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("recipient"),
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("heading", "title"), max_length=200)
     body = models.TextField(_("text"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -9,6 +9,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.generic import FormView
 
 from crm.handover import employees_in_scope, handover_perform, handover_preview
@@ -23,7 +24,7 @@ class EmployeeChoiceField(forms.ModelChoiceField):
 
 class HandoverForm(forms.Form):
     from_employee = EmployeeChoiceField(queryset=None, label=_("Hand over the records of"))
-    to_employee = EmployeeChoiceField(queryset=None, label=_("To"))
+    to_employee = EmployeeChoiceField(queryset=None, label=pgettext_lazy("handover", "To"))
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 

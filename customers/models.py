@@ -84,8 +84,8 @@ class LifecycleStage(models.TextChoices):
     ACCEPTANCE = "acceptance", _("Acceptance")
     SERVICE = "service", pgettext_lazy("lifecycle", "Service")
     REPEAT = "repeat", _("Repeat purchase")
-    STALLED = "stalled", _("Stalled")
-    LOST = "lost", _("Lost")
+    STALLED = "stalled", pgettext_lazy("lifecycle", "Stalled")
+    LOST = "lost", pgettext_lazy("lifecycle", "Lost")
 
 
 class CustomerQuerySet(ScopedQuerySet):

@@ -110,7 +110,7 @@ def test_rep_moves_a_card_on_the_board(browser, live_server, org):
 
     solution = page.locator(f'[data-column="{stages["solution"].pk}"]')
     expect(solution.locator('[data-testid="column-count"]')).to_have_text("1")
-    expect(solution.locator('[data-testid="column-sum"]')).to_have_text("880,000.00")
+    expect(solution.locator('[data-testid="column-sum"]')).to_have_text("CNY 880,000.00")
     expect(lead.locator('[data-testid="column-count"]')).to_have_text("1")
     event = StageEvent.objects.filter(opportunity=deal).latest("at", "id")
     assert (event.from_stage_id, event.to_stage_id, event.by_id) == (

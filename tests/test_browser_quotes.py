@@ -58,7 +58,7 @@ def test_rep_quotes_with_15_percent_and_the_manager_approves_in_the_inbox(
     form.locator("input[name=lines-0-discount]").fill("15")
     form.locator('[data-testid="save-quote"]').click()
     page.wait_for_url("**/quotes/quote/*/detail/")
-    expect(page.locator('[data-testid="total"]')).to_have_text("5763.00")
+    expect(page.locator('[data-testid="total"]')).to_have_text("CNY 5,763.00")
 
     page.locator('[data-testid="submit-quote"]').click()
     expect(page.locator('[data-testid="quote-status"]')).to_contain_text("Waiting for approval")

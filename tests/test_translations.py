@@ -534,3 +534,71 @@ def test_parser_self_check_finds_a_stale_mo():
     new_plural = Entry(msgid="One new", msgid_plural="Many new", msgstr_plural={0: "新"})
     problems = mo_mismatches([changed, new, new_plural], catalog)
     assert len(problems) == 3, problems
+
+
+# --- Words with several meanings carry a context (issue 10) ---------------------
+
+#: msgids that mean different things in different places: each use has a
+#: ``pgettext`` / ``{% translate ... context ... %}`` context, never the bare word.
+AMBIGUOUS_MSGIDS = {
+    "title",
+    "Title",
+    "From",
+    "To",
+    "active",
+    "Lost",
+    "Stalled",
+    "Closing",
+    "comment",
+}
+
+
+def test_ambiguous_words_are_only_used_with_a_context(po_entries):
+    bare = sorted(
+        e.msgid for e in messages(po_entries) if e.msgctxt is None and e.msgid in AMBIGUOUS_MSGIDS
+    )
+    assert bare == [], f"give these msgids a pgettext context: {bare}"
+
+
+def test_each_meaning_has_its_own_chinese_word():
+    from django.utils import translation
+
+    from analytics.exports import funnel_columns
+    from analytics.forms import ReportForm
+    from approvals.models import ApprovalRule
+    from crm.models import Employee, Notification
+    from crm.views_handover import HandoverForm
+    from customers.models import Contact, LifecycleStage
+    from projects.deals.forms import OpportunityFilterForm
+    from projects.models import Comment, Contract, Opportunity, Process, QuoteDecision, Stage
+
+    def label(model, field):
+        return str(model._meta.get_field(field).verbose_name)
+
+    with translation.override("zh-hans"):
+        # A person's job title is 职务; a deal's, a contract's, a notification's is not.
+        assert label(Employee, "title") == "职务"
+        assert label(Contact, "title") == "职务"
+        for model in (Opportunity, Contract, Notification):
+            assert label(model, "title") not in ("", "职务", "title"), model
+        assert str(OpportunityFilterForm.SORTS["title"][0]) == label(Opportunity, "title")
+        # The funnel's period is not the handover's "from" person.
+        assert str(ReportForm.base_fields["start"].label) == "开始日期"
+        assert str(HandoverForm.base_fields["to_employee"].label) == "接收人"
+        assert translation.pgettext("handover", "From") == "移交人"
+        # 在职 is for employees only.
+        assert label(Employee, "is_active") == "在职"
+        for model in (ApprovalRule, Process, Stage):
+            assert label(model, "is_active") == "启用", model
+        # A customer is lost (流失); a deal in the funnel is lost (失败数).
+        assert str(LifecycleStage.LOST.label) == "流失"
+        columns = dict(funnel_columns())
+        assert columns["lost"] == "失败数" and columns["stalled"] == "滞留数"
+        assert columns["closing"] == "期末数"
+        assert translation.pgettext("closing stages", "Closing") != "期末数"
+        # A discussion message is not an approval decision's comment.
+        assert str(Comment._meta.verbose_name) == "讨论留言"
+        assert label(QuoteDecision, "comment") == "审批意见"
+        # When a workflow step was created, not how many rows an import created.
+        assert translation.pgettext("time", "Created") == "创建时间"
+        assert translation.gettext("Created") == "新建"

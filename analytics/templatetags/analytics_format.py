@@ -7,13 +7,16 @@ from decimal import Decimal
 from django import template
 from django.template.defaultfilters import floatformat
 
+from crm.money import format_money
+from crm.templatetags.crm_format import money as crm_money
+
 register = template.Library()
 
 
 @register.filter
 def figure(value):
-    """A table cell: counts as they are, rates as percentages, amounts with
-    two decimals, nothing as a dash."""
+    """A table cell: counts as they are, rates as percentages, amounts (the
+    Decimals) as money, nothing as a dash."""
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -21,12 +24,10 @@ def figure(value):
     if isinstance(value, float):
         return f"{floatformat(value * 100, 1)}%"
     if isinstance(value, Decimal):
-        return floatformat(value, "2g")
+        return format_money(value)
     return value
 
 
-@register.filter
-def money(value):
-    if value in (None, ""):
-        return "—"
-    return floatformat(Decimal(str(value)), "2g")
+#: The one money format of the CRM (``crm.money``), under the name the
+#: report templates already use.
+register.filter("money", crm_money)

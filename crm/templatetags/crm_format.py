@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from django import template
 
+from crm.money import format_money
+
 register = template.Library()
 
 
@@ -13,3 +15,11 @@ def total_minutes(value: timedelta | None) -> int:
     if not value:
         return 0
     return max(1, round(value.total_seconds() / 60))
+
+
+@register.filter
+def money(value) -> str:
+    """An amount with the currency and thousands separators in the active
+    language: ``{{ quote.total|money }}`` → ``¥200,000.00`` / ``CNY 200,000.00``
+    (see :mod:`crm.money`)."""
+    return format_money(value)

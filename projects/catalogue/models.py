@@ -42,7 +42,7 @@ class Process(BilingualName):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("enabled", "active"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
@@ -76,7 +76,7 @@ class Stage(BilingualName):
         blank=True,
         help_text=_("A deal that stays longer than this in the stage is shown as rotting."),
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("enabled", "active"), default=True)
 
     class Meta:
         verbose_name = _("stage")
@@ -98,7 +98,7 @@ class LossReason(BilingualName):
     """Why deals are lost (丢单原因), an admin list (OPP-9)."""
 
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("enabled", "active"), default=True)
 
     class Meta:
         verbose_name = _("loss reason")

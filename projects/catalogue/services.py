@@ -60,6 +60,8 @@ COLUMNS = (
 FIELDS = tuple(column.field for column in COLUMNS)
 TEXT_LIMITS = {"code": 40, "name": 200, "category": 100, "unit": 20}
 AMOUNTS = ("list_price", "cost", "tax_rate")
+#: The columns that are money (exported with the currency number format).
+MONEY_FIELDS = ("list_price", "cost")
 
 YES = {"1", "y", "yes", "true", "on", "是", "在售", "启用", "有效", "√", "✓"}
 NO = {"0", "n", "no", "false", "off", "否", "停售", "停用", "无效", "×", "✗"}

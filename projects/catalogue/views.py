@@ -22,7 +22,7 @@ from django.views.generic import TemplateView
 
 from crm.history import history_rows
 from crm.paging import page_number
-from crm.spreadsheets import neutralise
+from crm.spreadsheets import money_cell, neutralise
 from customers.imports import ImportFileError
 from projects.catalogue import services as products
 from projects.catalogue.forms import (
@@ -250,8 +250,14 @@ class ProductExportView(View):
         sheet.append([column.header() for column in products.COLUMNS])
         if not request.GET.get("template"):
             _form, queryset = filtered_products(request)
+            money_columns = {products.FIELDS.index(name) for name in products.MONEY_FIELDS}
             for row in products.export_rows(queryset.iterator(chunk_size=2000)):
-                sheet.append([neutralise(value) for value in row])
+                sheet.append(
+                    [
+                        money_cell(sheet, value) if index in money_columns else neutralise(value)
+                        for index, value in enumerate(row)
+                    ]
+                )
         response = HttpResponse(content_type=XLSX)
         workbook.save(response)
         stamp = timezone.localtime().strftime("%Y%m%d")

@@ -14,6 +14,7 @@ from viewflow.workflow import flow
 
 from approvals.flows import ApprovalFlow, approval_step
 from approvals.services import Decision
+from crm.money import format_money
 from projects.contracts import services
 from projects.contracts.views import ContractDecisionView
 from projects.models import Contract, ContractApprovalProcess
@@ -47,7 +48,7 @@ class ContractApprovalFlow(ApprovalFlow, flow.Flow):
     def step_body(self, document, task):
         return _("%(customer)s, amount %(amount)s, level %(level)s: %(step)s") % {
             "customer": document.customer,
-            "amount": document.amount,
+            "amount": format_money(document.amount),
             "level": task.data.get("level"),
             "step": task.data.get("name"),
         }

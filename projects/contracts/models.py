@@ -39,7 +39,7 @@ class Contract(ScopedModel):
     execution plan: milestones and instalments that add up to the amount."""
 
     number = models.CharField(_("number"), max_length=30, unique=True)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("record name", "title"), max_length=200)
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, related_name="contracts", verbose_name=_("customer")
     )

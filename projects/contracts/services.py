@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from approvals.models import DocumentType
 from approvals.rules import approval_chain, chain_with_approvers
 from approvals.services import approval_start, display_name
+from crm.money import format_money
 from crm.notifications import notify
 from crm.scope import access_object, lock_object
 from projects.models import (
@@ -130,7 +131,9 @@ def contract_set_plan(
         raise ValidationError(NON_POSITIVE)
     total = sum((item.amount for item in planned), ZERO)
     if total != locked.amount:
-        raise ValidationError(PLAN_NOT_SUMMING % {"sum": total, "amount": locked.amount})
+        raise ValidationError(
+            PLAN_NOT_SUMMING % {"sum": format_money(total), "amount": format_money(locked.amount)}
+        )
     steps = [
         ContractMilestone(
             contract=locked,
@@ -164,7 +167,9 @@ def contract_submit(*, contract: Contract, by) -> Contract:
     if planned is None:
         raise ValidationError(NO_INSTALMENTS)
     if planned != locked.amount:
-        raise ValidationError(PLAN_NOT_SUMMING % {"sum": planned, "amount": locked.amount})
+        raise ValidationError(
+            PLAN_NOT_SUMMING % {"sum": format_money(planned), "amount": format_money(locked.amount)}
+        )
     chain = approval_chain(
         document_type=DocumentType.CONTRACT,
         amount=locked.amount,
@@ -281,7 +286,9 @@ def instalment_receive(*, instalment: Instalment, by, amount: Decimal) -> Instal
     if amount <= 0:
         raise ValidationError({"amount": NON_POSITIVE})
     if amount > locked.outstanding:
-        raise ValidationError({"amount": OVER_PAYMENT % {"outstanding": locked.outstanding}})
+        raise ValidationError(
+            {"amount": OVER_PAYMENT % {"outstanding": format_money(locked.outstanding)}}
+        )
     locked.received_amount += amount
     if locked.received_amount == locked.amount:
         locked.overdue_since = None
@@ -325,7 +332,7 @@ def mark_overdue_instalments(*, today: date | None = None) -> int:
             % {
                 "contract": contract.number,
                 "number": instalment.sequence,
-                "amount": instalment.outstanding,
+                "amount": format_money(instalment.outstanding),
                 "due": instalment.due_on.isoformat(),
             },
             due_date=today,

@@ -12,6 +12,7 @@ from datetime import date
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from customers.models import Customer
 from projects.models import (
@@ -62,7 +63,7 @@ class OpportunityFilterForm(forms.Form):
         "close": (_("Expected close date"), ("expected_close_date", "id")),
         "-amount": (_("Largest amount"), ("-expected_amount", "id")),
         "-updated": (_("Recently updated"), ("-updated_at", "-id")),
-        "title": (_("Title"), ("title", "id")),
+        "title": (pgettext_lazy("record name", "Title"), ("title", "id")),
     }
 
     q = forms.CharField(label=_("Title contains"), required=False, max_length=100)

@@ -73,7 +73,7 @@ class Opportunity(ScopedModel):
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, related_name="opportunities", verbose_name=_("customer")
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("record name", "title"), max_length=200)
     source = models.CharField(
         _("source"), max_length=20, choices=OpportunitySource.choices, blank=True
     )
@@ -408,8 +408,8 @@ class Comment(models.Model):
     created_at = models.DateTimeField(_("posted at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("comment")
-        verbose_name_plural = _("comments")
+        verbose_name = pgettext_lazy("discussion", "comment")
+        verbose_name_plural = pgettext_lazy("discussion", "comments")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["opportunity", "created_at"], name="comment_opportunity")]
 
@@ -429,7 +429,7 @@ class Question(models.Model):
     text = models.CharField(_("question (Chinese)"), max_length=300)
     text_en = models.CharField(_("question (English)"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("enabled", "active"), default=True)
 
     class Meta:
         verbose_name = _("qualification question")

@@ -15,6 +15,7 @@ from viewflow.workflow import flow, lock
 
 from approvals.flows import StepIndexView, task_url
 from approvals.registry import register_flow
+from crm.money import format_money
 from crm.notifications import notify
 from projects.models import SalesOrder, SalesOrderProcess
 from projects.orders.steps import (
@@ -193,7 +194,7 @@ class SalesOrderFlow(flow.Flow):
             ),
             body=lambda: (
                 _("%(customer)s, total %(total)s")
-                % {"customer": order.customer, "total": order.total}
+                % {"customer": order.customer, "total": format_money(order.total)}
             ),
             url=task_url(task),
         )

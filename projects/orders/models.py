@@ -41,7 +41,7 @@ class OrderStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     BUSINESS_REVIEW = "business_review", _("Business review")
     FINANCE_REVIEW = "finance_review", _("Finance re-check")
-    DELIVERY = "delivery", _("Delivery")
+    DELIVERY = "delivery", pgettext_lazy("order status", "Delivery")
     COLLECTION = "collection", _("Collection")
     COMPLETED = "completed", pgettext_lazy("order status", "Completed")
     CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")

@@ -16,6 +16,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.money import format_money
 from crm.scope import access_object, lock_object
 from customers.models import Customer
 from projects.models import (
@@ -289,7 +290,9 @@ def order_collect(
     if amount <= 0:
         raise ValidationError({"amount": NON_POSITIVE_COLLECTION})
     if amount > locked.outstanding:
-        raise ValidationError({"amount": OVER_COLLECTION % {"outstanding": locked.outstanding}})
+        raise ValidationError(
+            {"amount": OVER_COLLECTION % {"outstanding": format_money(locked.outstanding)}}
+        )
     collection = Collection.objects.create(
         order=locked,
         received_on=on or timezone.localdate(),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.workflow import flow
 
 from approvals.flows import ApprovalFlow, approval_step
+from crm.money import format_money
 from projects.models import Quote, QuoteApprovalProcess, QuoteDecision
 from projects.quotes import services
 from projects.quotes.views import QuoteDecisionView
@@ -50,7 +51,7 @@ class QuoteApprovalFlow(ApprovalFlow, flow.Flow):
     def step_body(self, document, task):
         return _("%(customer)s, total %(total)s, level %(level)s: %(step)s") % {
             "customer": document.customer,
-            "total": document.total,
+            "total": format_money(document.total),
             "level": task.data.get("level"),
             "step": task.data.get("name"),
         }

@@ -239,7 +239,7 @@ class QuoteDecision(models.Model):
         verbose_name=_("by"),
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(pgettext_lazy("approval", "comment"), blank=True)
 
     class Meta:
         verbose_name = _("quote decision")

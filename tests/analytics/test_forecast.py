@@ -111,8 +111,8 @@ def test_forecast_page_scoped_to_the_rep(client, org, pipeline):
     assert 'data-testid="forecast-chart"' in html
     # The rep's own deals: January's 100,000 at 10 % and March's 200,000 at 80 %.
     assert 'data-total="count">2<' in html
-    assert 'data-total="weighted">170,000.00<' in html
-    assert 'data-total="won_amount">300,000.00<' in html
+    assert 'data-total="weighted">CNY 170,000.00<' in html
+    assert 'data-total="won_amount">CNY 300,000.00<' in html
     assert Snapshot.objects.get().scope_key == f"owner:{org.rep.pk}"
 
 

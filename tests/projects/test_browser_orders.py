@@ -172,9 +172,9 @@ def test_an_order_goes_through_the_secretary_and_finance(browser, live_server, o
     finance.wait_for_url(f"{live_server.url}{reverse('orders:tasks:index')}")
     expect(finance.locator('[data-testid="order-task-list"]')).to_contain_text(order.number)
     _expect_status(finance, live_server, order, "Collection")
-    expect(finance.locator('[data-testid="collections"]')).to_contain_text("3000.00")
+    expect(finance.locator('[data-testid="collections"]')).to_contain_text("3,000.00")
     expect(finance.locator('[data-testid="collections"]')).to_contain_text("BANK-0001")
-    expect(finance.locator('[data-testid="order-header"]')).to_contain_text("Outstanding: 6040.00")
+    expect(finance.locator('[data-testid="order-header"]')).to_contain_text("Outstanding: CNY 6,040.00")
     finance.screenshot(path=str(ARTIFACTS / "order-partly-collected.png"), full_page=True)
 
     order.refresh_from_db()
@@ -188,5 +188,5 @@ def test_an_order_goes_through_the_secretary_and_finance(browser, live_server, o
     rep.goto(f"{live_server.url}{customer_path}")
     row = rep.locator(f'[data-panel="orders"] [data-order="{order.pk}"]')
     expect(row).to_contain_text("Collection")
-    expect(row).to_contain_text("3000.00")
+    expect(row).to_contain_text("3,000.00")
     assert rep_problems == [] and secretary_problems == [] and finance_problems == []

@@ -72,9 +72,9 @@ def test_the_frame_lists_only_the_orders_and_contracts_in_scope(client, org, rep
     assert f'id="customer-orders-{rep_customer.pk}"' in body
     assert [o.pk for o in response.context["orders"]] == [mine.pk]
     assert [c.pk for c in response.context["contracts"]] == [my_contract.pk]
-    assert mine.number in body and "2030-01-02" in body and str(mine.total) in body
+    assert mine.number in body and "2030-01-02" in body and f"{mine.total:,.2f}" in body
     assert mine.get_absolute_url() in body and my_contract.get_absolute_url() in body
-    assert "Draft" in body and "一期合同" in body and "100000.00" in body
+    assert "Draft" in body and "一期合同" in body and "100,000.00" in body
     assert managers.number not in body and managers_contract.number not in body
     assert all(other.number not in body for other in others)
     assert f"{reverse('orders:salesorder:add')}?customer={rep_customer.pk}" in body

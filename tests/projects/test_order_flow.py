@@ -11,6 +11,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 from approvals.models import ApprovalRule, DocumentType
 from approvals.services import NOT_YOUR_TASK, ApprovalConflict, Decision, approval_decide
 from crm.models import Notification, Role
+from crm.money import format_money
 from projects.contracts.flows import ContractApprovalFlow
 from projects.contracts.services import (
     OWN_CONTRACT,
@@ -200,7 +201,7 @@ def test_bad_delivery_and_collection_are_refused_and_nothing_changes(org, financ
     order.refresh_from_db()
     with pytest.raises(ValidationError) as refused:
         act(order, finance, "collect", amount=order.total + D("0.01"))
-    assert refused.value.messages == [OVER_COLLECTION % {"outstanding": order.total}]
+    assert refused.value.messages == [OVER_COLLECTION % {"outstanding": format_money(order.total)}]
     assert not order.collections.exists()
 
 

@@ -231,7 +231,7 @@ def test_a_plan_not_adding_up_is_refused_and_nothing_saved(client, org):
     }
     response = client.post(reverse("orders:contract:plan", args=[contract.pk]), data)
     assert response.status_code == 400
-    assert "not the contract amount 300000.00" in response.content.decode()
+    assert "not the contract amount CNY 300,000.00" in response.content.decode()
     assert list(contract.instalments.values_list("amount", flat=True)) == [
         D("150000.00"),
         D("150000.00"),
@@ -262,7 +262,7 @@ def test_contract_submit_sign_record_and_payment_through_the_pages(client, org, 
         {"instalment": first.pk, "amount": "150000.01"},
         follow=True,
     )
-    assert "Only 150000.00 is still due" in response.content.decode()
+    assert "Only CNY 150,000.00 is still due" in response.content.decode()
     first.refresh_from_db()
     assert first.received_amount == 0
     client.post(
@@ -297,10 +297,10 @@ def test_receivables_ageing_page_is_scoped(client, org):
     contract_sign(contract=contract, by=org.rep, signed_on="2030-01-01")
     client.force_login(org.rep)
     page = client.get(reverse("orders:receivables:index")).content.decode()
-    assert "300000.00" in page
+    assert "300,000.00" in page
     client.force_login(org.rep2)
     page = client.get(reverse("orders:receivables:index")).content.decode()
-    assert "300000.00" not in page
+    assert "300,000.00" not in page
 
 
 def test_the_task_page_shows_where_the_users_submitted_orders_stand(

@@ -339,3 +339,13 @@ def test_the_product_page_does_not_grow_with_its_history(
     with django_assert_num_queries(len(pinned.captured_queries)):
         page = client.get(product.get_absolute_url())
     assert len(page.context["history"]) == 6
+
+
+def test_the_export_keeps_prices_as_numbers_with_a_currency_format(client, keeper, catalogue):
+    client.force_login(keeper)
+    response = client.get(reverse("quotes:product:export"), {"status": "all"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    price, tax_rate = sheet.cell(row=2, column=5), sheet.cell(row=2, column=7)
+    assert sheet.cell(row=1, column=5).value == "list price"
+    assert price.value == 1000 and price.number_format == '"CNY "#,##0.00;-"CNY "#,##0.00'
+    assert tax_rate.number_format == "General"  # a rate is no amount

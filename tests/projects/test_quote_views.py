@@ -91,7 +91,7 @@ def test_rep_creates_a_quote_for_a_deal_with_totals_from_the_server(client, org)
     assert (quote.subtotal, quote.tax, quote.total) == (D("5250.00"), D("682.50"), D("5932.50"))
     page = client.get(quote.get_absolute_url())
     assert page.status_code == 200
-    assert "5932.50" in page.content.decode() and "P-TRN-01" in page.content.decode()
+    assert "5,932.50" in page.content.decode() and "P-TRN-01" in page.content.decode()
 
 
 def test_bad_lines_are_refused_with_a_message_and_nothing_is_written(client, org):
@@ -184,7 +184,7 @@ def test_print_view_is_clean_html_without_scripts(client, org):
     login(client, org.rep)
     body = client.get(f"/quotes/quote/{quote.pk}/print/").content.decode()
     assert "<script" not in body and "@media print" in body
-    assert quote.number in body and str(quote.total) in body
+    assert quote.number in body and f"{quote.total:,.2f}" in body
 
 
 def test_manager_approves_in_the_inbox(client, org, rules):
@@ -421,3 +421,24 @@ def test_approved_quote_is_marked_sent_and_then_revised(client, org, rules):
     assert response["Location"] == revision.get_absolute_url()
     page = client.get(revision.get_absolute_url()).content.decode()
     assert f'href="{quote.get_absolute_url()}"' in page  # the earlier version is listed
+
+
+def test_the_quote_page_and_its_print_view_show_money_with_the_currency(client, org):
+    """Amounts read ¥200,000.00 / CNY 200,000.00, never 200000.00 (issue 10)."""
+    quote = make_quote(org.rep, quantity=2)
+    login(client, org.rep)
+    total = f"{quote.total:,.2f}"
+    page = client.get(quote.get_absolute_url()).content.decode()
+    assert f"CNY {total}" in page and f">{quote.total}<" not in page
+    chinese = client.get(quote.get_absolute_url(), headers={"accept-language": "zh-hans"})
+    assert f"¥{total}" in chinese.content.decode()
+    printed = client.get(reverse("quotes:quote:print", args=[quote.pk])).content.decode()
+    assert f"CNY {total}" in printed and f"CNY {quote.subtotal:,.2f}" in printed
+
+
+def test_the_approval_notification_shows_the_total_as_money(org, rules):
+    quote = quote_submit(quote=make_quote(org.rep, discount=15), by=org.rep)
+    note = Notification.objects.get(recipient=org.manager)
+    # Rendered in the recipient's language (Chinese unless they chose English).
+    assert f"{quote.total:,.2f}" in note.body and str(quote.total) not in note.body
+    assert "¥" in note.body or "CNY " in note.body
