@@ -1,0 +1,29 @@
+"""The deal page's competition card (CMP-2), registered from
+``CompetitorsConfig.ready``. It loads the competition in a Turbo frame from
+``competitors:deal``, a scoped page of this app, so the deal page itself
+reads nothing for it."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from crm.panels import Panel
+from projects.deals.panels import deal_panels
+
+
+def deal_competition_panel(request, deal) -> dict:
+    return {
+        "frame_url": reverse("competitors:deal", kwargs={"pk": deal.pk}),
+        "shown": request.user.has_perm("competitors.view_dealcompetitor"),
+    }
+
+
+def register() -> None:
+    deal_panels.register(
+        Panel(
+            key="competition",
+            template_name="competitors/panels/deal_competition.html",
+            context=deal_competition_panel,
+            order=40,
+        )
+    )
