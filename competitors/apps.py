@@ -46,6 +46,9 @@ class CompetitorsConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from competitors import panels
+        from competitors import panels, services
+        from projects.deals.hooks import deal_closed_hooks
 
         panels.register()
+        if services.deal_closed_record_winner not in deal_closed_hooks:
+            deal_closed_hooks.append(services.deal_closed_record_winner)

@@ -209,3 +209,23 @@ def competitive_order_create(
     )
     _save(order, by=by)
     return order
+
+
+# --- The deal's closing hook (OPP-9) -----------------------------------------
+
+
+def deal_closed_record_winner(*, opportunity: Opportunity, stage, by, data: dict) -> None:
+    """``projects.deals.hooks.deal_closed_hooks``: closing a deal as lost with
+    ``data["winning_competitor"]`` (a competitor or its pk) records that
+    competitor on the deal as the one who won it. Runs inside the closing
+    transaction, after the deals code checked ``by`` may change the deal."""
+    winner = data.get("winning_competitor")
+    if stage.kind != Stage.Kind.LOST or not winner:
+        return
+    competitor_id = winner if isinstance(winner, int) else winner.pk
+    entry = DealCompetitor.objects.filter(
+        opportunity_id=opportunity.pk, competitor_id=competitor_id
+    ).first() or DealCompetitor(opportunity=opportunity, competitor_id=competitor_id)
+    entry.won_deal = True
+    _check_winner(opportunity, entry, by=by)
+    _save(entry, by=by, reason=str(stage))

@@ -140,3 +140,26 @@ def test_the_analysis_counts_wins_losses_and_shares_in_the_scope(org, rivals):
     assert rows["甲公司"].lost_to_them == 1
     assert [r["competitor__name"] for r in result["reasons"]] == ["甲公司"]
     assert competitor_analysis(user=org.rep, filters=AnalysisFilter(band="l"))["total"] == 0
+
+
+def test_closing_as_lost_records_the_winning_competitor_through_the_hook(org, rivals, rep_deal):
+    from projects.deals.services import opportunity_close
+    from projects.models import LossReason
+
+    services.deal_competitor_add(opportunity=rep_deal, competitor=rivals[0], by=org.rep)
+    opportunity_close(
+        opportunity=rep_deal,
+        outcome="lost",
+        by=org.rep,
+        loss_reason=LossReason.objects.order_by("order").first(),
+        data={"winning_competitor": rivals[1].pk},
+    )
+    winners = DealCompetitor.objects.filter(opportunity=rep_deal, won_deal=True)
+    assert [entry.competitor for entry in winners] == [rivals[1]]
+    assert DealCompetitor.objects.filter(opportunity=rep_deal).count() == 2
+
+
+def test_closing_without_a_winner_changes_nothing_here(org, rivals, rep_deal):
+    services.deal_competitor_add(opportunity=rep_deal, competitor=rivals[0], by=org.rep)
+    lose(rep_deal)
+    assert not DealCompetitor.objects.filter(won_deal=True).exists()
