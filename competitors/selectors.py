@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -82,6 +83,9 @@ def competitive_orders(*, user) -> QuerySet[CompetitiveOrder]:
 
 
 # --- Analysis (CMP-4) -------------------------------------------------------
+
+#: At most this many (product, month) rows of the price trend.
+PRICE_ROWS = 240
 
 #: Amount bands of the analysis filter: key -> (label, from, below).
 AMOUNT_BANDS = {
@@ -182,4 +186,30 @@ def competitor_analysis(*, user, filters: AnalysisFilter) -> dict:
         .annotate(count=Count("id"))
         .order_by("competitor__name", "-count")
     )
-    return {"total": total, "competitors": competitors, "reasons": reasons}
+    return {
+        "total": total,
+        "competitors": competitors,
+        "reasons": reasons,
+        "prices": price_trend(user=user, filters=filters),
+    }
+
+
+def price_trend(*, user, filters: AnalysisFilter) -> list[dict]:
+    """Average observed price per competing product and month (the prices
+    the user may see), within the period and for the chosen product of ours."""
+    queryset = PriceObservation.objects.filter(
+        Q(opportunity__isnull=True)
+        | Q(opportunity_id__in=Opportunity.objects.visible_to(user).values("pk"))
+    )
+    if filters.date_from:
+        queryset = queryset.filter(observed_on__gte=filters.date_from)
+    if filters.date_to:
+        queryset = queryset.filter(observed_on__lte=filters.date_to)
+    if filters.product_id:
+        queryset = queryset.filter(product__our_product_id=filters.product_id)
+    return list(
+        queryset.annotate(month=TruncMonth("observed_on"))
+        .values("product__competitor__name", "product__name", "month")
+        .annotate(average=Avg("price"), low=Min("price"), high=Max("price"), count=Count("id"))
+        .order_by("product__competitor__name", "product__name", "month")[:PRICE_ROWS]
+    )

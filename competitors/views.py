@@ -332,6 +332,30 @@ def _xlsx(result) -> HttpResponse:
         reasons.append(
             [neutralise(row["competitor__name"]), neutralise(_reason(row)), row["count"]]
         )
+    prices = workbook.create_sheet(gettext("Prices"))
+    prices.append(
+        [
+            gettext("Competitor"),
+            gettext("Product"),
+            gettext("Month"),
+            gettext("Average price"),
+            gettext("Lowest"),
+            gettext("Highest"),
+            gettext("Observations"),
+        ]
+    )
+    for row in result["prices"]:
+        prices.append(
+            [
+                neutralise(row["product__competitor__name"]),
+                neutralise(row["product__name"]),
+                row["month"].strftime("%Y-%m"),
+                row["average"],
+                row["low"],
+                row["high"],
+                row["count"],
+            ]
+        )
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(

@@ -21,7 +21,7 @@ from tests.factories import make_customer, make_opportunity
 
 pytestmark = pytest.mark.django_db
 
-EXP_FRAME, EXP_LIST, EXP_DETAIL, EXP_ORDERS, EXP_ANALYSIS = 8, 5, 10, 8, 10
+EXP_FRAME, EXP_LIST, EXP_DETAIL, EXP_ORDERS, EXP_ANALYSIS = 8, 5, 10, 8, 11
 
 
 def pinned(client, url, add_more, django_assert_num_queries, *, expected):
@@ -188,6 +188,20 @@ def test_the_analysis_and_its_export_are_scoped_and_do_not_grow(
     lose(deal)
     hidden = make_opportunity(org.rep2)
     services.deal_competitor_add(opportunity=hidden, competitor=rivals[2], by=None)
+    product = services.competitor_product_create(competitor=rivals[0], name="=A1", by=None)
+    services.price_observe(
+        product=product, price=Decimal("100"), observed_on=date(2026, 1, 3), by=None
+    )
+    services.price_observe(
+        product=product, price=Decimal("300"), observed_on=date(2026, 1, 9), by=None
+    )
+    services.price_observe(
+        product=product,
+        price=Decimal("999"),
+        observed_on=date(2026, 1, 9),
+        by=None,
+        opportunity=hidden,
+    )
     url = reverse("competitors:analysis")
     client.force_login(org.rep)
 
@@ -207,6 +221,10 @@ def test_the_analysis_and_its_export_are_scoped_and_do_not_grow(
     sheet = load_workbook(BytesIO(export.content)).worksheets[0]
     names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert set(names) == {"甲公司", "乙公司"}
+    prices = load_workbook(BytesIO(export.content))["Prices"]
+    assert list(prices.iter_rows(min_row=2, values_only=True)) == [
+        ("甲公司", "'=A1", "2026-01", 200, 100, 300, 2)
+    ]
     client.force_login(org.rep2)
     page = client.get(url).content.decode()
     assert f'data-competitor="{rivals[0].pk}"' not in page
