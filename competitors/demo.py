@@ -117,9 +117,9 @@ def _prices(rng: random.Random, today) -> int:
     for product in CompetitorProduct.objects.select_related("competitor", "our_product"):
         if product.prices.exists():
             continue
-        base = (
-            product.our_product.list_price if product.our_product else Decimal("20000")
-        ) * levels.get(product.competitor.name, Decimal("1"))
+        ours = product.our_product.list_price if product.our_product else 0
+        level = levels.get(product.competitor.name, Decimal("1"))
+        base = (ours if ours and ours > 0 else Decimal("20000")) * level
         for month in range(12, 0, -1):
             drift = Decimal(str(1 + (12 - month) * -0.01 + rng.uniform(-0.03, 0.03)))
             services.price_observe(
