@@ -228,3 +228,23 @@ def test_the_analysis_and_its_export_are_scoped_and_do_not_grow(
     client.force_login(org.rep2)
     page = client.get(url).content.decode()
     assert f'data-competitor="{rivals[0].pk}"' not in page
+
+
+def test_the_pages_speak_chinese(org, rivals, rep_deal):
+    from django.test import Client
+
+    services.deal_competitor_add(opportunity=rep_deal, competitor=rivals[0], by=None)
+    client = Client(headers={"accept-language": "zh-hans"})
+    client.force_login(org.rep)
+    pages = {
+        reverse("competitors:deal", kwargs={"pk": rep_deal.pk}): "威胁程度",
+        reverse("competitors:profiles:index"): "优势",
+        reverse("competitors:detail", kwargs={"pk": rivals[0].pk}): "竞争产品价格",
+        reverse("competitors:orders"): "登记竞争订单",
+        reverse("competitors:analysis"): "我方赢单率",
+        rep_deal.get_absolute_url(): "竞争情况",
+    }
+    for url, text in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert text in response.content.decode(), url
