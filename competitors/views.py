@@ -28,6 +28,7 @@ from crm.models import Branch
 from crm.paging import page_number
 from crm.spreadsheets import neutralise
 from customers.models import Industry
+from customers.selectors import access_customer
 from projects.deals.permissions import deal_rights
 from projects.models import Product
 
@@ -228,6 +229,33 @@ class CompetitiveOrderListView(Permitted):
                 messages.success(request, gettext("Competitive order recorded."))
                 return HttpResponseRedirect(reverse("competitors:orders"))
         return self._render(request, form, status=400)
+
+
+class CustomerOrdersView(Permitted):
+    """A customer's competitive orders, for the customer page's Turbo frame:
+    whoever sees the customer sees them (404 otherwise)."""
+
+    permission = "competitors.view_competitiveorder"
+    shown = 10
+
+    def get(self, request, pk):
+        customer = access_customer(user=request.user, pk=pk)
+        rows = list(
+            selectors.competitive_orders(user=request.user).filter(customer_id=customer.pk)[
+                : self.shown + 1
+            ]
+        )
+        return render(
+            request,
+            "competitors/customer_orders.html",
+            {
+                "page_title": customer.name,
+                "customer": customer,
+                "orders": rows[: self.shown],
+                "more": len(rows) > self.shown,
+                "can_add": request.user.has_perm("competitors.add_competitiveorder"),
+            },
+        )
 
 
 # --- Analysis (CMP-4) -------------------------------------------------------------

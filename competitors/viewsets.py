@@ -64,6 +64,11 @@ class CompetitorsApp(CrmApplication):
         path("<int:pk>/", views.CompetitorDetailView.as_view(), name="detail"),
         path("deal/<int:pk>/", views.DealCompetitionView.as_view(), name="deal"),
         path("orders/", views.CompetitiveOrderListView.as_view(), name="orders"),
+        path(
+            "orders/customer/<int:pk>/",
+            views.CustomerOrdersView.as_view(),
+            name="customer_orders",
+        ),
         path("analysis/", views.AnalysisView.as_view(), name="analysis"),
     ]
 

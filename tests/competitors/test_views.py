@@ -22,6 +22,7 @@ from tests.factories import make_customer, make_opportunity
 pytestmark = pytest.mark.django_db
 
 EXP_FRAME, EXP_LIST, EXP_DETAIL, EXP_ORDERS, EXP_ANALYSIS = 8, 5, 10, 8, 11
+EXP_CUSTOMER = 7
 
 
 def pinned(client, url, add_more, django_assert_num_queries, *, expected):
@@ -248,3 +249,33 @@ def test_the_pages_speak_chinese(org, rivals, rep_deal):
         response = client.get(url)
         assert response.status_code == 200, url
         assert text in response.content.decode(), url
+
+
+def test_the_customer_page_shows_its_competitive_orders_in_a_scoped_frame(
+    client, org, rivals, django_assert_num_queries
+):
+    customer = make_customer(org.rep)
+    url = reverse("competitors:customer_orders", kwargs={"pk": customer.pk})
+
+    def record():
+        services.competitive_order_create(
+            customer=customer,
+            competitor=rivals[0],
+            amount=Decimal("10"),
+            won_on=date(2026, 1, 1),
+            by=None,
+        )
+
+    record()
+    client.force_login(org.rep)
+    assert url in client.get(customer.get_absolute_url()).content.decode()
+    response = pinned(
+        client,
+        url,
+        lambda: [record() for _ in range(3)],
+        django_assert_num_queries,
+        expected=EXP_CUSTOMER,
+    )
+    assert response.content.decode().count("data-order=") == 4
+    client.force_login(org.rep2)
+    assert client.get(url).status_code == 404
