@@ -64,10 +64,13 @@ class CompetitiveOrderForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, customer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["competitor"].queryset = Competitor.objects.filter(is_active=True)
         self.fields["product"].queryset = CompetitorProduct.objects.select_related("competitor")
+        if customer is not None:  # opened from the customer's page
+            self.fields["customer_id"].widget = forms.HiddenInput()
+            self.customer_name = customer.name
 
     def _post_clean(self):
         pass

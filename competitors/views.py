@@ -208,9 +208,11 @@ class CompetitiveOrderListView(Permitted):
 
     def get(self, request):
         initial = {}
+        customer = None
         if request.GET.get("customer", "").isdigit():
-            initial["customer_id"] = int(request.GET["customer"])
-        return self._render(request, CompetitiveOrderForm(initial=initial))
+            customer = access_customer(user=request.user, pk=int(request.GET["customer"]))
+            initial["customer_id"] = customer.pk
+        return self._render(request, CompetitiveOrderForm(initial=initial, customer=customer))
 
     def post(self, request):
         if not request.user.has_perm("competitors.add_competitiveorder"):

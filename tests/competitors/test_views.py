@@ -277,5 +277,8 @@ def test_the_customer_page_shows_its_competitive_orders_in_a_scoped_frame(
         expected=EXP_CUSTOMER,
     )
     assert response.content.decode().count("data-order=") == 4
+    page = client.get(reverse("competitors:orders"), {"customer": customer.pk}).content.decode()
+    assert customer.name in page
     client.force_login(org.rep2)
     assert client.get(url).status_code == 404
+    assert client.get(reverse("competitors:orders"), {"customer": customer.pk}).status_code == 404
