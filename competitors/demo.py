@@ -161,14 +161,20 @@ def seed_competition(deals, *, rng: random.Random | None = None) -> int:
             )
             created += 1
             if products[competitor.pk] and rng.random() < 0.3:
-                services.price_observe(
-                    product=rng.choice(products[competitor.pk]),
-                    price=quote,
-                    observed_on=deal.created_at.date(),
-                    source="客户提供的报价单",
-                    opportunity=deal.pk,
-                    by=None,
-                )
+                # a unit price the customer showed us, near the product's level
+                product = rng.choice(products[competitor.pk])
+                latest = product.prices.order_by("-observed_on", "-id").first()
+                if latest is not None:
+                    services.price_observe(
+                        product=product,
+                        price=(latest.price * Decimal(str(rng.uniform(0.92, 1.02)))).quantize(
+                            Decimal("1")
+                        ),
+                        observed_on=deal.created_at.date(),
+                        source="客户提供的报价单",
+                        opportunity=deal.pk,
+                        by=None,
+                    )
         if deal.status == Stage.Kind.LOST and rng.random() < 0.8:
             entry = DealCompetitor.objects.filter(
                 opportunity_id=deal.pk, competitor=rng.choice(present)
