@@ -20,6 +20,7 @@ from crm.handover import employees_in_scope
 from crm.scope import lock_object
 from customers.models import Contact, Customer, CustomerType, LifecycleStage
 from customers.services import customer_change_stage, follow_up_create
+from projects.deals.hooks import deal_closed_hooks
 from projects.deals.permissions import deal_rights
 from projects.deals.signals import stages_changed
 from projects.models import (
@@ -207,6 +208,7 @@ def opportunity_move(
     loss_reason: LossReason | None = None,
     note: str = "",
     probability: int | None = None,
+    data: dict | None = None,
 ) -> Opportunity:
     """Move a deal into ``to_stage``: forward, backward, skipping stages,
     closing (won / lost / abandoned) or reopening. Writes one ``StageEvent``
@@ -263,6 +265,9 @@ def opportunity_move(
     locked.save()
     if to_stage.kind == Stage.Kind.WON:
         _advance_customer(locked, by=by, at=at)
+    if not to_stage.is_open:
+        for hook in deal_closed_hooks:
+            hook(opportunity=locked, stage=to_stage, by=by, data=data or {})
     _announce(locked)
     return locked
 
@@ -298,8 +303,10 @@ def opportunity_close(
     loss_reason: LossReason | None = None,
     note: str = "",
     at: datetime | None = None,
+    data: dict | None = None,
 ) -> Opportunity:
-    """Close as won, lost (a loss reason is required) or abandoned."""
+    """Close as won, lost (a loss reason is required) or abandoned; ``data``
+    goes to the ``deal_closed_hooks`` (e.g. the winning competitor)."""
     if outcome not in (Stage.Kind.WON, Stage.Kind.LOST, Stage.Kind.ABANDONED):
         raise ValidationError(_("Unknown outcome."))
     return opportunity_move(
@@ -309,6 +316,7 @@ def opportunity_close(
         loss_reason=loss_reason,
         note=note,
         at=at,
+        data=data,
     )
 
 

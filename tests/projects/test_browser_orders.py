@@ -174,7 +174,8 @@ def test_an_order_goes_through_the_secretary_and_finance(browser, live_server, o
     _expect_status(finance, live_server, order, "Collection")
     expect(finance.locator('[data-testid="collections"]')).to_contain_text("3,000.00")
     expect(finance.locator('[data-testid="collections"]')).to_contain_text("BANK-0001")
-    expect(finance.locator('[data-testid="order-header"]')).to_contain_text("Outstanding: CNY 6,040.00")
+    header = finance.locator('[data-testid="order-header"]')
+    expect(header).to_contain_text("Outstanding: CNY 6,040.00")
     finance.screenshot(path=str(ARTIFACTS / "order-partly-collected.png"), full_page=True)
 
     order.refresh_from_db()
