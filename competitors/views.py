@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
@@ -339,7 +339,7 @@ def _xlsx(result) -> HttpResponse:
             gettext("Deals"),
             gettext("Share of our deals"),
             gettext("Won"),
-            gettext("Lost"),
+            pgettext("funnel", "Lost"),
             gettext("Lost to them"),
             gettext("Our win rate"),
         ]

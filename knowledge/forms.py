@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.models import Branch, Department
 from knowledge.models import ArticleKind, ArticleStatus, Audience, Category, Tag
@@ -37,7 +38,7 @@ class DepartmentChoiceField(forms.ModelMultipleChoiceField):
 
 
 class ArticleForm(forms.Form):
-    title = forms.CharField(label=_("title"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("record name", "title"), max_length=200)
     kind = forms.ChoiceField(label=_("kind"), choices=ArticleKind.choices)
     category = forms.ModelChoiceField(label=_("category"), queryset=Category.objects.none())
     tags = forms.CharField(
@@ -153,7 +154,7 @@ class AddMembersForm(forms.Form):
 
 
 class TopicForm(forms.Form):
-    title = forms.CharField(label=_("title"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("record name", "title"), max_length=200)
     body = forms.CharField(
         label=_("message"), max_length=10000, widget=forms.Textarea(attrs={"rows": 5})
     )
@@ -166,7 +167,7 @@ class PostForm(forms.Form):
 
 
 class AnnouncementForm(forms.Form):
-    title = forms.CharField(label=_("title"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("record name", "title"), max_length=200)
     body = RichTextField(label=_("text"))
     to_all_branches = forms.BooleanField(label=_("to all branches"), required=False, initial=True)
     branches = forms.ModelMultipleChoiceField(

@@ -29,7 +29,7 @@ class Category(BilingualNameMixin):
     """A category of the knowledge base, managed in Django admin."""
 
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("enabled", "active"), default=True)
 
     class Meta:
         verbose_name = _("knowledge category")
@@ -82,7 +82,7 @@ class Article(TimeStampedModel):
     versions are the complete history and any two can be compared.
     """
 
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("record name", "title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=ArticleKind.choices)
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="articles", verbose_name=_("category")
@@ -156,7 +156,7 @@ class ArticleVersion(models.Model):
         Article, on_delete=models.CASCADE, related_name="versions", verbose_name=_("article")
     )
     number = models.PositiveIntegerField(_("version"))
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("record name", "title"), max_length=200)
     summary = models.CharField(_("summary"), max_length=300, blank=True)
     body = models.TextField(_("text"), blank=True)
     body_text = models.TextField(default="")
@@ -255,7 +255,7 @@ class Topic(TimeStampedModel):
     )
     object_id = models.PositiveBigIntegerField(null=True, blank=True)
     subject = GenericForeignKey("content_type", "object_id")
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("record name", "title"), max_length=200)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -330,7 +330,7 @@ class Post(models.Model):
 class Announcement(TimeStampedModel):
     """A notice from HQ (政策发布) to every branch or to chosen ones."""
 
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("record name", "title"), max_length=200)
     body = models.TextField(_("text"))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")

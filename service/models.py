@@ -97,7 +97,7 @@ class SlaRule(models.Model):
         _("resolve within (hours)"), validators=[MinValueValidator(1)]
     )
     position = models.PositiveSmallIntegerField(_("position"), default=100)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("enabled", "active"), default=True)
 
     class Meta:
         verbose_name = _("SLA rule")
@@ -477,7 +477,7 @@ class CareRule(models.Model):
         related_name="+",
         verbose_name=_("branch"),
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("enabled", "active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -527,7 +527,7 @@ class CareTask(ScopedModel):
         verbose_name=_("contact"),
     )
     occasion = models.CharField(_("occasion"), max_length=60)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("record name", "title"), max_length=200)
     due_date = models.DateField(_("due date"))
     status = models.CharField(
         _("status"), max_length=10, choices=CareTaskStatus.choices, default=CareTaskStatus.OPEN
