@@ -1,6 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+#: Everyone who spends money claims it and sees their own claims.
+_CLAIMANT = ["view_expenseclaim", "add_expenseclaim", "change_expenseclaim"]
+
 
 class ExpensesConfig(AppConfig):
     """The expenses app: budgets and expense claims."""
@@ -8,3 +11,22 @@ class ExpensesConfig(AppConfig):
     name = "expenses"
     verbose_name = _("Expenses")
     default_auto_field = "django.db.models.BigAutoField"
+    crm_application = "expenses.viewsets.ExpensesApp"
+    role_permissions = {
+        "sales_rep": _CLAIMANT,
+        "sales_manager": _CLAIMANT,
+        "branch_manager": _CLAIMANT,
+        "business_secretary": _CLAIMANT,
+        "service_agent": _CLAIMANT,
+        "finance": _CLAIMANT,
+        "hq_executive": _CLAIMANT,
+        "admin": [
+            *_CLAIMANT,
+            "view_expensecategory",
+            "add_expensecategory",
+            "change_expensecategory",
+        ],
+    }
+
+    def ready(self) -> None:
+        from expenses import flows  # noqa: F401 - registers the approval flow
