@@ -3,6 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 #: Everyone who spends money claims it and sees their own claims.
 _CLAIMANT = ["view_expenseclaim", "add_expenseclaim", "change_expenseclaim"]
+#: Managers watch their departments' budgets; finance keeps them.
+_WATCH = [*_CLAIMANT, "view_budget"]
+_FINANCE = [*_WATCH, "add_budget", "change_budget"]
 
 
 class ExpensesConfig(AppConfig):
@@ -14,14 +17,16 @@ class ExpensesConfig(AppConfig):
     crm_application = "expenses.viewsets.ExpensesApp"
     role_permissions = {
         "sales_rep": _CLAIMANT,
-        "sales_manager": _CLAIMANT,
-        "branch_manager": _CLAIMANT,
+        "sales_manager": _WATCH,
+        "branch_manager": _WATCH,
         "business_secretary": _CLAIMANT,
         "service_agent": _CLAIMANT,
-        "finance": _CLAIMANT,
-        "hq_executive": _CLAIMANT,
+        "finance": _FINANCE,
+        "hq_executive": _WATCH,
         "admin": [
-            *_CLAIMANT,
+            *_FINANCE,
+            "view_expensesettings",
+            "change_expensesettings",
             "view_expensecategory",
             "add_expensecategory",
             "change_expensecategory",

@@ -7,15 +7,18 @@ name a deal, customer or contact the employee sees.
 
 from decimal import Decimal
 
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 from viewflow.workflow.models import Process as WorkflowProcess
 
-from crm.models import ScopedModel
+from crm.models import Department, ScopedModel, TimeStampedModel
 from customers.models import Contact, Customer
 from projects.models import Opportunity
 
@@ -96,6 +99,7 @@ class ExpenseClaim(ScopedModel):
         _("status"), max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.DRAFT
     )
     approval_chain = models.JSONField(_("approval chain"), default=list, blank=True)
+    over_budget = models.BooleanField(_("over budget"), default=False)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
 
     class Meta:
@@ -152,3 +156,110 @@ class ExpenseClaimUserObjectPermission(UserObjectPermissionBase):
 
 class ExpenseClaimGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(ExpenseClaim, on_delete=models.CASCADE)
+
+
+# --- Budgets (EXP-1) ----------------------------------------------------------------------
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+    YEAR = "year", _("Year")
+
+
+class DateRange(models.Func):
+    """``daterange(starts_on, ends_on, '[]')``: a budget line's period."""
+
+    function = "daterange"
+    output_field = DateRangeField()
+
+
+class Budget(TimeStampedModel):
+    """A budget line (预算): what a department may spend on a category in a
+    month, quarter or year, optionally for one deal. Lines of the same
+    department and category may not overlap in time for the same deal (or
+    for no deal): an overlap would count the same money twice."""
+
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="+", verbose_name=_("department")
+    )
+    category = models.ForeignKey(
+        ExpenseCategory,
+        on_delete=models.PROTECT,
+        related_name="budgets",
+        verbose_name=_("category"),
+    )
+    period_kind = models.CharField(_("period"), max_length=10, choices=PeriodKind.choices)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    opportunity = models.ForeignKey(
+        Opportunity,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opportunity"),
+    )
+    amount = models.DecimalField(
+        _("amount"), max_digits=14, decimal_places=2, validators=[MinValueValidator(CENT)]
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        ordering = ["-starts_on", "department_id", "category_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="budget_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="budget_period_order"
+            ),
+            ExclusionConstraint(
+                name="budget_no_double_count",
+                expressions=[
+                    ("department", RangeOperators.EQUAL),
+                    ("category", RangeOperators.EQUAL),
+                    (Coalesce("opportunity", models.Value(0)), RangeOperators.EQUAL),
+                    (DateRange("starts_on", "ends_on", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+                violation_error_message=_(
+                    "A budget line for this department and category already covers part of "
+                    "this period (for the same deal, or for no deal): it would be counted twice."
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["department", "category", "starts_on"], name="budget_dept_cat"),
+            models.Index(fields=["starts_on", "ends_on"], name="budget_period"),
+            models.Index(fields=["opportunity"], name="budget_deal"),
+        ]
+
+    def __str__(self) -> str:
+        period = f"{self.starts_on:%Y-%m-%d}–{self.ends_on:%Y-%m-%d}"
+        return f"{self.department} · {self.category} · {period}"
+
+
+class OverBudget(models.TextChoices):
+    FLAG = "flag", _("Flag the claim and let it go on")
+    BLOCK = "block", _("Refuse the submission")
+
+
+class ExpenseSettings(models.Model):
+    """The admin's rules for expenses (one row, edited in Django admin)."""
+
+    over_budget = models.CharField(
+        _("over-budget claims"), max_length=10, choices=OverBudget.choices, default=OverBudget.FLAG
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("expense settings")
+        verbose_name_plural = _("expense settings")
+
+    def __str__(self) -> str:
+        return str(_("Expense settings"))
+
+    @classmethod
+    def current(cls) -> "ExpenseSettings":
+        return cls.objects.order_by("pk").first() or cls()

@@ -24,11 +24,14 @@ from approvals.services import approval_start, display_name
 from crm.notifications import notify
 from crm.scope import access_object, lock_object
 from customers.models import Contact, Customer
+from expenses import budgets
 from expenses.models import (
     ClaimStatus,
     ExpenseApprovalProcess,
     ExpenseCategory,
     ExpenseClaim,
+    ExpenseSettings,
+    OverBudget,
 )
 from projects.models import Opportunity
 
@@ -172,6 +175,13 @@ def claim_submit(*, claim: ExpenseClaim, by) -> ExpenseClaim:
         customer_type=locked.customer.type if locked.customer_id else "",
         branch_id=locked.branch_id,
     )
+    over = budgets.over_budget_lines(locked)
+    if over and ExpenseSettings.current().over_budget == OverBudget.BLOCK:
+        line = over[0]
+        raise ValidationError(
+            budgets.OVER_BUDGET % {"budget": line, "used": line.used, "amount": line.amount}
+        )
+    locked.over_budget = bool(over)
     locked.approval_chain = chain_with_approvers(
         chain, branch_id=locked.branch_id, submitter_id=by.pk
     )
