@@ -77,7 +77,14 @@ def budget_create(
     note: str = "",
 ) -> Budget:
     _check(by)
-    starts_on, ends_on = period_bounds(period_kind, year, number)
+    if opportunity:
+        from crm.scope import access_object
+        from projects.models import Opportunity
+
+        opportunity = access_object(
+            Opportunity.objects.all(), user=by, pk=getattr(opportunity, "pk", opportunity)
+        )
+    starts_on, ends_on = period_bounds(period_kind, year, number or 1)
     return _save(
         Budget(
             department=department,
@@ -236,3 +243,73 @@ def execution_totals(lines: QuerySet[Budget]) -> dict:
         )
         budget, submitted, approved = cursor.fetchone()
     return {"budget": budget, "submitted": submitted, "approved": approved}
+
+
+def budget_departments(user):
+    """The departments whose budgets the user sees (and finance may plan)."""
+    from crm.models import Department
+
+    scope = user_scope(user)
+    if scope.sees_all:
+        return Department.objects.all()
+    if scope.level == "branch" and scope.branch_id:
+        return Department.objects.filter(branch_id=scope.branch_id)
+    return Department.objects.filter(pk__in=scope.department_ids)
+
+
+def access_budget(*, user, pk) -> Budget:
+    from django.http import Http404
+
+    budget = budgets_visible_to(user).filter(pk=pk).first()
+    if budget is None:
+        raise Http404("No such budget line.")
+    return budget
+
+
+def execution_xlsx(lines) -> bytes:
+    """The execution rows as an xlsx workbook (formula cells neutralised)."""
+    import io
+
+    import xlsxwriter
+
+    from crm.spreadsheets import neutralise
+
+    target = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        target, {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True}
+    )
+    sheet = workbook.add_worksheet(str(_("Budget execution")))
+    bold = workbook.add_format({"bold": True})
+    headers = [
+        _("Department"),
+        _("Category"),
+        _("Period"),
+        _("Starts on"),
+        _("Ends on"),
+        _("Deal"),
+        _("Budget"),
+        _("Submitted"),
+        _("Approved"),
+        _("Remaining"),
+    ]
+    sheet.write_row(0, 0, [neutralise(str(h)) for h in headers], bold)
+    for row, line in enumerate(lines, start=1):
+        values = [
+            str(line.department),
+            str(line.category),
+            str(line.get_period_kind_display()),
+            line.starts_on.isoformat(),
+            line.ends_on.isoformat(),
+            str(line.opportunity) if line.opportunity_id else "",
+            float(line.amount),
+            float(line.submitted),
+            float(line.approved),
+            float(line.amount - line.approved),
+        ]
+        for column, value in enumerate(values):
+            if isinstance(value, str):
+                sheet.write_string(row, column, neutralise(value))
+            else:
+                sheet.write_number(row, column, value)
+    workbook.close()
+    return target.getvalue()

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from expenses.models import ExpenseCategory
+from crm.models import Department
+from expenses.models import ExpenseCategory, PeriodKind
 
 
 class ClaimForm(forms.Form):
@@ -36,3 +37,29 @@ class ClaimForm(forms.Form):
             "customer": claim.customer_id,
             "contact": claim.contact_id,
         }
+
+
+class BudgetForm(forms.Form):
+    """A new budget line (finance)."""
+
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none())
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=ExpenseCategory.objects.filter(is_active=True)
+    )
+    period_kind = forms.ChoiceField(label=_("Period"), choices=PeriodKind.choices)
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    number = forms.IntegerField(
+        label=_("Month or quarter"), min_value=1, max_value=12, required=False, initial=1
+    )
+    amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2)
+    opportunity = forms.IntegerField(label=_("Deal (id)"), required=False, min_value=1)
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+    def __init__(self, *args, departments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments
+
+
+class BudgetAmountForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2)
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -17,9 +18,9 @@ from approvals.flows import task_url
 from approvals.views import ApprovalDecisionView
 from crm.history import history_rows
 from crm.paging import page_number
-from expenses import selectors, services
-from expenses.forms import ClaimForm
-from expenses.models import ClaimStatus, ExpenseClaim
+from expenses import budgets, selectors, services
+from expenses.forms import BudgetAmountForm, BudgetForm, ClaimForm
+from expenses.models import ClaimStatus, ExpenseClaim, PeriodKind
 
 PAGE_SIZE = 25
 CREATED = _("Expense claim %(claim)s saved as a draft.")
@@ -214,3 +215,113 @@ class ExpenseDecisionView(ApprovalDecisionView):
 
     def success_message(self, decision, claim) -> str:
         return DECIDED % {"claim": claim}
+
+
+# --- Budgets and their execution (EXP-1, EXP-3) ------------------------------------------------
+
+
+class BudgetExecutionView(Permitted):
+    """Budget vs submitted vs approved per line, filtered; totals; export."""
+
+    permission = "expenses.view_budget"
+
+    def lines(self, request):
+        filters = budgets.ExecutionFilters.from_query(request.GET)
+        return filters, budgets.budget_execution(user=request.user, filters=filters)
+
+    def get(self, request):
+        filters, lines = self.lines(request)
+        rows = list(lines[:500])
+        for line in rows:
+            line.remaining = line.amount - line.approved
+            line.used_percent = int(line.approved * 100 / line.amount) if line.amount else 0
+        return render(
+            request,
+            "expenses/budget_execution.html",
+            {
+                "page_title": gettext("Budget execution"),
+                "lines": rows,
+                "totals": budgets.execution_totals(lines),
+                "filters": filters,
+                "departments": list(budgets.budget_departments(request.user)),
+                "categories": selectors.categories(),
+                "kinds": PeriodKind.choices,
+                "query": request.GET.urlencode(),
+                "can_plan": request.user.has_perm("expenses.change_budget"),
+            },
+        )
+
+
+class BudgetExportView(BudgetExecutionView):
+    def get(self, request):
+        _filters, lines = self.lines(request)
+        response = HttpResponse(
+            budgets.execution_xlsx(lines[:10000]),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = 'attachment; filename="budget-execution.xlsx"'
+        return response
+
+
+class BudgetCreateView(Permitted):
+    permission = "expenses.change_budget"
+
+    def render_form(self, request, form, *, errors=(), status=200):
+        return render(
+            request,
+            "expenses/budget_form.html",
+            {"page_title": gettext("New budget line"), "form": form, "errors": errors},
+            status=status,
+        )
+
+    def form(self, request, data=None):
+        return BudgetForm(data, departments=budgets.budget_departments(request.user))
+
+    def get(self, request):
+        return self.render_form(request, self.form(request))
+
+    def post(self, request):
+        form = self.form(request, request.POST)
+        if not form.is_valid():
+            return self.render_form(request, form, status=400)
+        try:
+            budgets.budget_create(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            return self.render_form(request, form, errors=_errors(exc), status=400)
+        messages.success(request, gettext("Budget line saved."))
+        return HttpResponseRedirect(reverse("expenses:budget:index"))
+
+
+class BudgetEditView(Permitted):
+    permission = "expenses.change_budget"
+
+    def render_form(self, request, budget, form, *, errors=(), status=200):
+        return render(
+            request,
+            "expenses/budget_form.html",
+            {
+                "page_title": str(budget),
+                "budget": budget,
+                "form": form,
+                "errors": errors,
+                "history": history_rows(budget),
+            },
+            status=status,
+        )
+
+    def get(self, request, pk):
+        budget = budgets.access_budget(user=request.user, pk=pk)
+        form = BudgetAmountForm(initial={"amount": budget.amount, "note": budget.note})
+        return self.render_form(request, budget, form)
+
+    def post(self, request, pk):
+        budget = budgets.access_budget(user=request.user, pk=pk)
+        form = BudgetAmountForm(request.POST)
+        if not form.is_valid():
+            return self.render_form(request, budget, form, status=400)
+        try:
+            budgets.budget_update(budget=budget, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            return self.render_form(request, budget, form, errors=_errors(exc), status=400)
+        messages.success(request, gettext("Budget line saved."))
+        return HttpResponseRedirect(reverse("expenses:budget:index"))

@@ -47,6 +47,19 @@ class ClaimViewset(_Page):
     ]
 
 
+class BudgetViewset(_Page):
+    app_name = "budget"
+    title = _("Budget execution")
+    icon = "account_balance_wallet"
+    permission = "expenses.view_budget"
+    view = staticmethod(views.BudgetExecutionView.as_view())
+    urlpatterns = [
+        path("export/", views.BudgetExportView.as_view(), name="export"),
+        path("add/", views.BudgetCreateView.as_view(), name="add"),
+        path("<int:pk>/", views.BudgetEditView.as_view(), name="edit"),
+    ]
+
+
 class ExpensesApp(CrmApplication):
     title = _("Expenses")
     icon = "payments"
@@ -60,6 +73,7 @@ class ExpensesApp(CrmApplication):
             view=views.InboxView.as_view(),
         ),
         ClaimViewset(),
+        BudgetViewset(),
         ScopedFlowViewset(ExpenseApprovalFlow, inbox="expenses:inbox:index"),
     ]
 
