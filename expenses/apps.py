@@ -34,4 +34,6 @@ class ExpensesConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from expenses import flows  # noqa: F401 - registers the approval flow
+        from expenses import flows, panels  # noqa: F401 - flows registers the approval flow
+
+        panels.register()

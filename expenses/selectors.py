@@ -106,3 +106,44 @@ def _with_claim(tasks: QuerySet[Task]) -> QuerySet[Task]:
 def claim_inbox_tasks(user) -> QuerySet[Task]:
     """Expense approval steps assigned to the user or open to them."""
     return approvals.waiting_for(_with_claim(approvals.flow_tasks(ExpenseClaim)), user)
+
+
+def cost_of_sale(**link) -> dict:
+    """Σ approved (and waiting) claims linked to a deal or customer, with the
+    approved amounts per category: two grouped queries."""
+    from decimal import Decimal
+
+    from django.db.models import Count, F, Sum
+
+    claims = ExpenseClaim.objects.filter(**link)
+    totals = dict(
+        claims.filter(status__in=[ClaimStatus.APPROVED, ClaimStatus.SUBMITTED])
+        .values("status")
+        .annotate(total=Sum("amount"))
+        .values_list("status", "total")
+    )
+    by_category = list(
+        claims.filter(status=ClaimStatus.APPROVED)
+        .values("category_id")
+        .annotate(
+            name=F("category__name"),
+            name_en=F("category__name_en"),
+            total=Sum("amount"),
+            claims=Count("id"),
+        )
+        .order_by("-total")
+    )
+    from django.utils.translation import get_language
+
+    english = (get_language() or "").startswith("en")
+    for row in by_category:
+        if english and row["name_en"]:
+            row["name"] = row["name_en"]
+    zero = Decimal("0.00")
+    return {
+        "totals": {
+            "approved": totals.get(ClaimStatus.APPROVED, zero),
+            "submitted": totals.get(ClaimStatus.SUBMITTED, zero),
+        },
+        "by_category": by_category,
+    }

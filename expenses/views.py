@@ -18,9 +18,12 @@ from approvals.flows import task_url
 from approvals.views import ApprovalDecisionView
 from crm.history import history_rows
 from crm.paging import page_number
+from crm.scope import access_object
+from customers.models import Customer
 from expenses import budgets, selectors, services
 from expenses.forms import BudgetAmountForm, BudgetForm, ClaimForm
 from expenses.models import ClaimStatus, ExpenseClaim, PeriodKind
+from projects.models import Opportunity
 
 PAGE_SIZE = 25
 CREATED = _("Expense claim %(claim)s saved as a draft.")
@@ -325,3 +328,30 @@ class BudgetEditView(Permitted):
             return self.render_form(request, budget, form, errors=_errors(exc), status=400)
         messages.success(request, gettext("Budget line saved."))
         return HttpResponseRedirect(reverse("expenses:budget:index"))
+
+
+class CostOfSaleView(Permitted):
+    """The frame of the deal's or customer's cost-of-sale card: the record
+    is read within the scope (404 outside it)."""
+
+    kind = "deal"
+
+    def get(self, request, pk):
+        if self.kind == "deal":
+            record = access_object(Opportunity.objects.all(), user=request.user, pk=pk)
+            link = {"opportunity_id": record.pk}
+        else:
+            record = access_object(Customer.objects.all(), user=request.user, pk=pk)
+            link = {"customer_id": record.pk}
+        return render(
+            request,
+            "expenses/cost_of_sale.html",
+            {
+                "record": record,
+                "frame_id": f"{self.kind}-cost-{record.pk}",
+                "can_add": request.user.has_perm("expenses.add_expenseclaim"),
+                "add_url": reverse("expenses:claim:add")
+                + f"?{'opportunity' if self.kind == 'deal' else 'customer'}={record.pk}",
+                **selectors.cost_of_sale(**link),
+            },
+        )

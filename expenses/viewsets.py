@@ -60,6 +60,19 @@ class BudgetViewset(_Page):
     ]
 
 
+class CostViewset(Viewset):
+    """The cost-of-sale frames of the deal and customer pages (no menu entry)."""
+
+    app_name = "cost"
+    urlpatterns = [
+        path("deal/<int:pk>/", views.CostOfSaleView.as_view(kind="deal"), name="deal"),
+        path("customer/<int:pk>/", views.CostOfSaleView.as_view(kind="customer"), name="customer"),
+    ]
+
+    def has_view_permission(self, user, obj=None):
+        return False  # not in the menu; the views check their own permission
+
+
 class ExpensesApp(CrmApplication):
     title = _("Expenses")
     icon = "payments"
@@ -74,6 +87,7 @@ class ExpensesApp(CrmApplication):
         ),
         ClaimViewset(),
         BudgetViewset(),
+        CostViewset(),
         ScopedFlowViewset(ExpenseApprovalFlow, inbox="expenses:inbox:index"),
     ]
 
