@@ -15,6 +15,7 @@ class ExpensesConfig(AppConfig):
     verbose_name = _("Expenses")
     default_auto_field = "django.db.models.BigAutoField"
     crm_application = "expenses.viewsets.ExpensesApp"
+    demo_seeder = "expenses.demo"
     role_permissions = {
         "sales_rep": _CLAIMANT,
         "sales_manager": _WATCH,
