@@ -203,3 +203,48 @@ def test_only_the_employee_edits_and_submits_a_draft(org, travel):
         claim_update(claim=claim, by=org.manager, amount=D("1"))  # sees it, not theirs
     with pytest.raises(Http404):
         claim_submit(claim=claim, by=org.rep_b)  # not in their scope
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_deciding_a_claim_at_once_record_exactly_one_decision(org):
+    from approvals.models import ApprovalRule, DocumentType
+    from crm.models import Role
+    from expenses.models import ExpenseCategory
+    from tests.factories import make_employee
+    from tests.projects.approval_helpers import at_once
+
+    ApprovalRule.objects.create(
+        document_type=DocumentType.EXPENSE,
+        name="manager",
+        level=1,
+        approver_role=Role.objects.get(code="sales_manager"),
+    )
+    manager2 = make_employee(org.team1, "sales_manager", username="manager2").user
+    travel = ExpenseCategory.objects.create(name="差旅费")
+    claim = claim_submit(claim=new_claim(org.rep, travel), by=org.rep)
+    step = open_step(claim)
+    assert step.status == STATUS.NEW and sorted(step.data["approvers"]) == sorted(
+        [org.manager.pk, manager2.pk]
+    )
+    outcomes = at_once(
+        {
+            user.username: lambda user=user, approve=approve: approval_decide(
+                task_id=step.pk,
+                by=user,
+                decision=Decision.APPROVE if approve else Decision.REJECT,
+                comment="mine",
+            )
+            for user, approve in ((org.manager, True), (manager2, False))
+        }
+    )
+    assert list(outcomes.values()).count("done") == 1
+    winner = next(name for name, outcome in outcomes.items() if outcome == "done")
+    claim.refresh_from_db()
+    expected = ClaimStatus.APPROVED if winner == "manager" else ClaimStatus.REJECTED
+    assert claim.status == expected
+    assert (
+        Task.objects.filter(
+            process_id=step.process_id, flow_task_type="HUMAN", data__has_key="outcome"
+        ).count()
+        == 1
+    )
