@@ -16,6 +16,7 @@ from django.views import View
 from approvals import selectors as approvals
 from approvals.flows import task_url
 from approvals.views import ApprovalDecisionView
+from crm.charts import chart_scripts
 from crm.history import history_rows
 from crm.paging import page_number
 from crm.scope import access_object
@@ -296,7 +297,10 @@ class BudgetCreateView(Permitted):
 
 
 class BudgetEditView(Permitted):
-    permission = "expenses.change_budget"
+    """One budget line: its burn-down over the period and its history for
+    whoever sees budgets; the amount form for finance."""
+
+    permission = "expenses.view_budget"
 
     def render_form(self, request, budget, form, *, errors=(), status=200):
         return render(
@@ -305,9 +309,11 @@ class BudgetEditView(Permitted):
             {
                 "page_title": str(budget),
                 "budget": budget,
-                "form": form,
+                "form": form if request.user.has_perm("expenses.change_budget") else None,
                 "errors": errors,
                 "history": history_rows(budget),
+                "chart": budgets.burn_down_chart(budget),
+                "chart_scripts": chart_scripts(),
             },
             status=status,
         )

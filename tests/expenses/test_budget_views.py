@@ -96,3 +96,27 @@ def test_execution_query_count_does_not_grow_with_lines(client, org, finance, tr
     for number in range(2, 7):
         line(finance, org.team1, travel, number=number)
     assert count() == first
+
+
+def test_a_line_page_shows_its_burn_down_to_managers_and_the_form_to_finance(
+    client, org, finance, travel
+):
+    budget = line(finance, org.team1, travel, amount="1000")
+    claim_submit(
+        claim=claim_create(
+            by=org.rep, category=travel, amount=D("400"), spent_on=date(2030, 3, 10)
+        ),
+        by=org.rep,
+    )
+    from expenses.budgets import burn_down
+
+    data = burn_down(budget)
+    assert len(data["days"]) == 31 and data["left"][8] == 1000.0 and data["left"][9] == 600.0
+    url = reverse("expenses:budget:edit", kwargs={"pk": budget.pk})
+    client.force_login(org.manager)
+    page = client.get(url).content.decode()
+    assert 'data-testid="burn-down"' in page and 'data-testid="budget-form"' not in page
+    client.force_login(finance)
+    assert 'data-testid="budget-form"' in client.get(url).content.decode()
+    client.force_login(org.rep2)
+    assert client.get(url).status_code == 403  # a rep sees no budgets at all
