@@ -34,7 +34,7 @@ OVER_BUDGET = _(
     "would be used."
 )
 MONEY = DecimalField(max_digits=16, decimal_places=2)
-ZERO = Value(Decimal("0"), output_field=MONEY)
+ZERO = Value(Decimal("0.00"), output_field=MONEY)
 
 
 def period_bounds(kind: str, year: int, number: int = 1) -> tuple[date, date]:
@@ -242,7 +242,12 @@ def execution_totals(lines: QuerySet[Budget]) -> dict:
             params,
         )
         budget, submitted, approved = cursor.fetchone()
-    return {"budget": budget, "submitted": submitted, "approved": approved}
+    cents = Decimal("0.01")
+    return {
+        "budget": Decimal(budget).quantize(cents),
+        "submitted": Decimal(submitted).quantize(cents),
+        "approved": Decimal(approved).quantize(cents),
+    }
 
 
 def budget_departments(user):
