@@ -23,7 +23,7 @@ from crm.scope import access_object
 from customers.models import Customer
 from expenses import budgets, selectors, services
 from expenses.forms import BudgetAmountForm, BudgetForm, ClaimForm
-from expenses.models import ClaimStatus, ExpenseClaim, PeriodKind
+from expenses.models import Budget, ClaimStatus, ExpenseClaim, PeriodKind
 from projects.models import Opportunity
 
 PAGE_SIZE = 25
@@ -168,6 +168,12 @@ class ClaimEditView(ClaimCreateView):
 class ClaimSubmitView(Permitted):
     permission = "expenses.change_expenseclaim"
 
+    def get(self, request, pk):
+        """A submission is a POST; the URL opened leads to the claim (404
+        outside the scope)."""
+        claim = selectors.access_claim(user=request.user, pk=pk)
+        return HttpResponseRedirect(claim.get_absolute_url())
+
     def post(self, request, pk):
         claim = selectors.access_claim(user=request.user, pk=pk)
         try:
@@ -301,6 +307,7 @@ class BudgetEditView(Permitted):
     whoever sees budgets; the amount form for finance."""
 
     permission = "expenses.view_budget"
+    model = Budget  # not a scoped record: its page is 404 outside the user's departments
 
     def render_form(self, request, budget, form, *, errors=(), status=200):
         return render(
