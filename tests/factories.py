@@ -159,3 +159,20 @@ def make_care_task(owner, *, customer=None, due=None):
     )
     care_tasks_generate(today=due, rules=[rule])
     return CareTask.objects.get(rule=rule, customer=customer)
+
+
+def make_expense_claim(owner, *, amount="500", **fields):
+    """A draft expense claim of ``owner`` (travel, today)."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from expenses.models import ExpenseCategory
+    from expenses.services import claim_create
+
+    category = (
+        fields.pop("category", None)
+        or (ExpenseCategory.objects.get_or_create(name="差旅费", defaults={"name_en": "Travel"})[0])
+    )
+    fields.setdefault("spent_on", timezone.localdate())
+    return claim_create(by=owner, category=category, amount=Decimal(amount), **fields)

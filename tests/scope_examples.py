@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from customers.models import Contact, Customer, FollowUp
+from expenses.models import ExpenseClaim
 from projects.models import Contract, Opportunity, Quote, SalesOrder
 from service.models import CareTask, ServiceRequest
 from tests.factories import (
@@ -18,6 +19,7 @@ from tests.factories import (
     make_contact,
     make_contract,
     make_customer,
+    make_expense_claim,
     make_follow_up,
     make_opportunity,
     make_order,
@@ -36,4 +38,5 @@ EXAMPLES: dict[type, Callable] = {
     Contract: lambda owner: make_contract(owner),
     ServiceRequest: lambda owner: make_service_request(owner),
     CareTask: lambda owner: make_care_task(owner),
+    ExpenseClaim: lambda owner: make_expense_claim(owner),
 }
