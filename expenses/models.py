@@ -8,7 +8,12 @@ name a deal, customer or contact the employee sees.
 from decimal import Decimal
 
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
+from django.contrib.postgres.fields import (
+    BigIntegerRangeField,
+    DateRangeField,
+    RangeBoundary,
+    RangeOperators,
+)
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Coalesce
@@ -24,6 +29,17 @@ from customers.models import Contact, Customer
 from projects.models import Opportunity
 
 CENT = Decimal("0.01")
+
+
+class Int8Range(models.Func):
+    function = "int8range"
+    output_field = BigIntegerRangeField()
+
+
+def point(value) -> Int8Range:
+    """``[value, value]``: two of them overlap exactly when the values are equal."""
+    expression = models.F(value) if isinstance(value, str) else value
+    return Int8Range(expression, expression, models.Value("[]"))
 
 
 class ExpenseCategory(models.Model):
@@ -216,12 +232,14 @@ class Budget(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(ends_on__gte=models.F("starts_on")), name="budget_period_order"
             ),
+            # Equal keys as overlapping one-point ranges: GiST indexes ranges
+            # without the btree_gist extension, which the embedded server lacks.
             ExclusionConstraint(
                 name="budget_no_double_count",
                 expressions=[
-                    ("department", RangeOperators.EQUAL),
-                    ("category", RangeOperators.EQUAL),
-                    (Coalesce("opportunity", models.Value(0)), RangeOperators.EQUAL),
+                    (point("department"), RangeOperators.OVERLAPS),
+                    (point("category"), RangeOperators.OVERLAPS),
+                    (point(Coalesce("opportunity", models.Value(0))), RangeOperators.OVERLAPS),
                     (DateRange("starts_on", "ends_on", RangeBoundary()), RangeOperators.OVERLAPS),
                 ],
                 violation_error_message=_(
