@@ -31,7 +31,9 @@ from projects.models import (
     SalesOrderLine,
 )
 from projects.quotes.services import (
+    AMOUNT_LIMIT,
     SET_LINE_PRICE,
+    TOO_LARGE,
     LineInput,
     line_tax,
     money,
@@ -70,6 +72,8 @@ def _priced_lines(
     order.subtotal = money(sum((line.amount for line in built), ZERO))
     order.tax = money(sum((line_tax(line) for line in built), ZERO))
     order.total = order.subtotal + order.tax
+    if order.total >= AMOUNT_LIMIT:
+        raise ValidationError(TOO_LARGE)
     return built
 
 

@@ -40,6 +40,10 @@ from projects.models import (
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
+#: Amounts are stored with 14 digits, 2 of them cents.
+AMOUNT_LIMIT = Decimal("1000000000000")
+#: Quantities with 12 digits, 2 of them decimals.
+QUANTITY_LIMIT = Decimal("10000000000")
 
 ONLY_DRAFTS = _("Only a draft quote can be changed; revise an approved or sent quote.")
 ONLY_LATEST = _("Only the latest version of a quote can be revised.")
@@ -50,6 +54,7 @@ NEGATIVE_QUANTITY = _("Quantities must be greater than zero.")
 BAD_DISCOUNT = _("A discount is between 0 and 100 %.")
 NEGATIVE_PRICE = _("Prices cannot be negative.")
 INACTIVE_PRODUCT = _("This product is no longer sold.")
+TOO_LARGE = _("The amount or quantity is too large for this line or document.")
 NOT_SUBMITTABLE = _("Only a draft quote can be submitted.")
 CANNOT_CHANGE = _("You are not allowed to change quotes of this deal.")
 PRICE_LOCKED = _(
@@ -98,6 +103,12 @@ def price_line(position: int, data: LineInput | Mapping, *, may_set_price: bool)
     if errors:
         raise ValidationError({f"line_{position}": errors})
     net_price = money(list_price * (HUNDRED - discount) / HUNDRED)
+    if (
+        quantity >= QUANTITY_LIMIT
+        or list_price >= AMOUNT_LIMIT
+        or net_price * quantity >= AMOUNT_LIMIT
+    ):
+        raise ValidationError({f"line_{position}": [TOO_LARGE]})
     return {
         "position": position,
         "product": data.product,
@@ -168,6 +179,8 @@ def _write_lines(quote: Quote, lines: Iterable[LineInput | Mapping], by) -> list
     if not built:
         raise ValidationError(NO_LINES)
     apply_totals(quote, built)
+    if quote.total >= AMOUNT_LIMIT:
+        raise ValidationError(TOO_LARGE)
     return built
 
 

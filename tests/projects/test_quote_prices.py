@@ -18,7 +18,7 @@ from projects.catalogue.demo import seed_products
 from projects.models import Product, Quote, QuoteStatus
 from projects.orders.services import order_create
 from projects.quotes.forms import QuoteLineFormSet
-from projects.quotes.services import PRICE_LOCKED, quote_create, quote_submit
+from projects.quotes.services import PRICE_LOCKED, TOO_LARGE, quote_create, quote_submit
 from tests.factories import make_employee, make_opportunity
 from tests.projects.approval_helpers import make_quote_rules
 
@@ -36,7 +36,7 @@ def quote(by, product, *, deal=None, **line):
     return quote_create(
         opportunity=deal or make_opportunity(by),
         by=by,
-        lines=[{"product": product, "quantity": D("1"), **line}],
+        lines=[{"product": product, "quantity": D("1")} | line],
         valid_until=timezone.localdate() + timedelta(days=30),
     )
 
@@ -107,3 +107,11 @@ def test_the_line_form_locks_the_price_for_those_who_may_not_set_it(org, product
     assert not open_.forms[0].fields["list_price"].disabled
     assert org.manager.has_perm("projects.set_line_price")
     assert not org.rep.has_perm("projects.set_line_price")
+
+
+def test_a_line_too_large_to_store_is_refused_with_a_message(org, product):
+    """Found by the fuzzer: 9,999,999,999 × 160,000.00 overflowed the amount
+    column and answered 500."""
+    with pytest.raises(ValidationError) as refused:
+        quote(org.rep, product, quantity=D("9999999999"))
+    assert refused.value.message_dict["line_1"] == [str(TOO_LARGE)]
