@@ -42,7 +42,7 @@ def test_a_claim_is_filed_approved_and_counts_against_the_budget(
     budget_path = reverse("expenses:budget:index")
     finance_page, finance_problems = _user_page(browser, live_server, "finance", budget_path)
     row = finance_page.locator(f'[data-budget="{line.pk}"]')
-    expect(row).to_contain_text("5000.00")
+    expect(row).to_contain_text("5,000.00")
 
     rep, rep_problems = _user_page(browser, live_server, "rep", reverse("expenses:claim:add"))
     form = rep.locator('[data-testid="claim-form"]')
@@ -56,7 +56,7 @@ def test_a_claim_is_filed_approved_and_counts_against_the_budget(
     expect(rep.locator('[data-testid="claim-status"]')).to_have_text("Waiting for approval")
 
     finance_page.goto(f"{live_server.url}{budget_path}")
-    expect(row).to_contain_text("1234.50")  # submitted
+    expect(row).to_contain_text("1,234.50")  # submitted
 
     manager, manager_problems = _user_page(
         browser, live_server, "manager", reverse("expenses:inbox:index")
@@ -70,8 +70,8 @@ def test_a_claim_is_filed_approved_and_counts_against_the_budget(
     manager.wait_for_url(f"{live_server.url}{reverse('expenses:inbox:index')}")
 
     finance_page.goto(f"{live_server.url}{budget_path}")
-    expect(row.locator("td").nth(6)).to_have_text("1234.50")  # approved
-    expect(row.locator("td").nth(7)).to_have_text("3765.50")  # remaining
+    expect(row.locator("td").nth(6)).to_contain_text("1,234.50")  # approved
+    expect(row.locator("td").nth(7)).to_contain_text("3,765.50")  # remaining
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     finance_page.screenshot(path=str(ARTIFACTS / "expenses-budget-execution.png"), full_page=True)
     assert finance_problems == rep_problems == manager_problems == []
