@@ -6,28 +6,12 @@ from __future__ import annotations
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from viewflow.urls import Viewset
-from viewflow.urls.sites import AppMenuMixin
 
 from competitors import views
-from crm.viewsets import CrmApplication
+from crm.viewsets import CrmApplication, PermissionPageViewset
 
 
-class _Page(AppMenuMixin, Viewset):
-    """A menu entry of the area, shown to users holding ``permission``."""
-
-    permission = ""
-    view = None
-
-    @property
-    def index_path(self):
-        return path("", self.view, name="index")
-
-    def has_view_permission(self, user, obj=None):
-        return user.has_perm(self.permission)
-
-
-class ProfilesViewset(_Page):
+class ProfilesViewset(PermissionPageViewset):
     app_name = "profiles"
     title = _("Competitors")
     icon = "groups"
@@ -35,7 +19,7 @@ class ProfilesViewset(_Page):
     view = staticmethod(views.CompetitorListView.as_view())
 
 
-class OrdersViewset(_Page):
+class OrdersViewset(PermissionPageViewset):
     app_name = "orders_menu"
     title = _("Competitive orders")
     icon = "emoji_events"
@@ -43,7 +27,7 @@ class OrdersViewset(_Page):
     view = staticmethod(views.CompetitiveOrderListView.as_view())
 
 
-class AnalysisViewset(_Page):
+class AnalysisViewset(PermissionPageViewset):
     app_name = "analysis_menu"
     title = _("Competition analysis")
     icon = "insights"

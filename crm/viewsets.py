@@ -96,3 +96,18 @@ class PageViewset(AppMenuMixin, Viewset):
 
     def has_view_permission(self, user, obj=None):
         return user.is_authenticated
+
+
+class PermissionPageViewset(AppMenuMixin, Viewset):
+    """A menu entry of an area declared as a class: its page (``view``) is
+    shown to users holding ``permission``; subclasses may add ``urlpatterns``."""
+
+    permission = ""
+    view = None
+
+    @property
+    def index_path(self):
+        return path("", self.view, name="index")
+
+    def has_view_permission(self, user, obj=None):
+        return user.has_perm(self.permission)

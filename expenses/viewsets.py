@@ -7,34 +7,23 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Viewset
-from viewflow.urls.sites import AppMenuMixin
 
 from approvals.viewsets import ScopedFlowViewset
-from crm.viewsets import CrmApplication, PageViewset
+from crm.viewsets import CrmApplication, PageViewset, PermissionPageViewset
 from expenses import views
 from expenses.flows import ExpenseApprovalFlow
 
 
-class _Page(AppMenuMixin, Viewset):
+class MyClaimsViewset(PermissionPageViewset):
     permission = "expenses.view_expenseclaim"
-    view = None
-
-    @property
-    def index_path(self):
-        return path("", self.view, name="index")
-
-    def has_view_permission(self, user, obj=None):
-        return user.has_perm(self.permission)
-
-
-class MyClaimsViewset(_Page):
     app_name = "mine"
     title = _("My expense claims")
     icon = "receipt_long"
     view = staticmethod(views.MyClaimsView.as_view())
 
 
-class ClaimViewset(_Page):
+class ClaimViewset(PermissionPageViewset):
+    permission = "expenses.view_expenseclaim"
     app_name = "claim"
     title = _("Expense claims")
     icon = "payments"
@@ -47,7 +36,7 @@ class ClaimViewset(_Page):
     ]
 
 
-class BudgetViewset(_Page):
+class BudgetViewset(PermissionPageViewset):
     app_name = "budget"
     title = _("Budget execution")
     icon = "account_balance_wallet"

@@ -6,29 +6,13 @@ from __future__ import annotations
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from viewflow.urls import Viewset
-from viewflow.urls.sites import AppMenuMixin
 
-from crm.viewsets import CrmApplication
+from crm.viewsets import CrmApplication, PermissionPageViewset
 from service import views
 from service.services import Step
 
 
-class _Page(AppMenuMixin, Viewset):
-    """A menu entry of the area, shown to users holding ``permission``."""
-
-    permission = ""
-    view = None
-
-    @property
-    def index_path(self):
-        return path("", self.view, name="index")
-
-    def has_view_permission(self, user, obj=None):
-        return user.has_perm(self.permission)
-
-
-class MyRequestsViewset(_Page):
+class MyRequestsViewset(PermissionPageViewset):
     app_name = "mine"
     title = _("My service requests")
     icon = "assignment_ind"
@@ -36,7 +20,7 @@ class MyRequestsViewset(_Page):
     view = staticmethod(views.MyRequestsView.as_view())
 
 
-class QueueViewset(_Page):
+class QueueViewset(PermissionPageViewset):
     app_name = "queue"
     title = _("Service queue")
     icon = "inbox"
@@ -49,7 +33,7 @@ def _step(step: str):
     return path(f"<int:pk>/{step}/", views.RequestStepView.as_view(step=step), name=step)
 
 
-class RequestViewset(_Page):
+class RequestViewset(PermissionPageViewset):
     app_name = "request"
     title = _("Service requests")
     icon = "support_agent"
@@ -74,7 +58,7 @@ class RequestViewset(_Page):
     ]
 
 
-class CareViewset(_Page):
+class CareViewset(PermissionPageViewset):
     app_name = "care"
     title = _("Care to-dos")
     icon = "volunteer_activism"
